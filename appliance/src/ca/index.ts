@@ -1,0 +1,38 @@
+// The certificate authority module's public surface: the CA itself, its persistence port, the
+// certificate profiles and the proof-of-possession challenge. See certificate-authority.ts.
+
+export * from './ca-errors.js';
+export type {
+  CaStateStore,
+  IssuedCertificateRecord,
+  RevocationReason,
+  RevocationRecord,
+} from './ca-state-store.js';
+export { REVOCATION_REASONS } from './ca-state-store.js';
+export { InMemoryCaStateStore } from './in-memory-ca-state-store.js';
+export {
+  defaultCertificateProfiles,
+  EKU_CLIENT_AUTH_OID,
+  EKU_SMART_CARD_LOGON_OID,
+  UPN_OTHER_NAME_OID,
+  type CardType,
+  type CertificateProfile,
+  type SanPolicy,
+} from './certificate-profile.js';
+export {
+  createPossessionChallenge,
+  POSSESSION_CHALLENGE_BYTES,
+  type ProofOfPossession,
+} from './proof-of-possession.js';
+export {
+  CRL_REFRESH_MS,
+  CRL_VALIDITY_MS,
+  LocalCertificateAuthority,
+  type CaKeyAlgorithm,
+  type CardCertificateRequest,
+  type CardHolder,
+  type CertificateAuthority,
+  type CertificateAuthorityOptions,
+  type IssuedCardCertificate,
+  type IssuingCaImport,
+} from './certificate-authority.js';
