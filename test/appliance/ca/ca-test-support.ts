@@ -43,9 +43,7 @@ export function generateCardKey(type: CardKeyType): Promise<CardKey> {
 }
 
 /** What the card does after PIN verification: sign the challenge with the new key (SHA-256). */
-export function cardSignsChallenge(
-  key: CardKey,
-): CardCertificateRequest['proofOfPossession'] {
+export function cardSignsChallenge(key: CardKey): CardCertificateRequest['proofOfPossession'] {
   const challenge = createPossessionChallenge();
   return { challenge, signature: new Uint8Array(sign('sha256', challenge, key.privateKey)) };
 }
@@ -139,20 +137,26 @@ export function openssl(args: string[]): Promise<OpensslResult> {
 }
 
 /** Writes PEM text or DER bytes into `dir` and returns the path. */
-export async function writeTemp(dir: string, name: string, data: string | Uint8Array): Promise<string> {
+export async function writeTemp(
+  dir: string,
+  name: string,
+  data: string | Uint8Array,
+): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, data);
   return path;
 }
 
 export function derToPem(der: Uint8Array, label: string): string {
-  const base64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const base64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN ${label}-----\n${base64.replace(/\n$/, '')}\n-----END ${label}-----\n`;
 }
 
 /** The PEM certificates in a bundle, in order. */
 export function splitPem(bundle: string): string[] {
-  return (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? []).map(
-    (pem) => (pem.endsWith('\n') ? pem : `${pem}\n`),
-  );
+  return (
+    bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? []
+  ).map((pem) => (pem.endsWith('\n') ? pem : `${pem}\n`));
 }

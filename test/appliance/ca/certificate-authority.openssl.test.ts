@@ -3,7 +3,11 @@
 // openssl accepts and that makes `openssl verify -crl_check` reject the certificate.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaKeyAlgorithm, CardType, LocalCertificateAuthority } from '../../../appliance/src/ca/index.js';
+import type {
+  CaKeyAlgorithm,
+  CardType,
+  LocalCertificateAuthority,
+} from '../../../appliance/src/ca/index.js';
 import {
   cardRequest,
   createTestCa,
@@ -98,9 +102,13 @@ describe.skipIf(!opensslAvailable())('certificate authority checked with openssl
           expect(out).toContain('X509v3 Authority Key Identifier');
           expect(out).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE/);
           expect(out).toContain(`CN = ${request.holder.name}`);
-          expect(out).toContain(keyType === 'P-256' ? 'NIST CURVE: P-256' : 'Public-Key: (2048 bit)');
           expect(out).toContain(
-            caAlgorithm === 'ECCP256' ? 'Signature Algorithm: ecdsa-with-SHA256' : 'sha256WithRSAEncryption',
+            keyType === 'P-256' ? 'NIST CURVE: P-256' : 'Public-Key: (2048 bit)',
+          );
+          expect(out).toContain(
+            caAlgorithm === 'ECCP256'
+              ? 'Signature Algorithm: ecdsa-with-SHA256'
+              : 'sha256WithRSAEncryption',
           );
           if (cardType === 'employee') {
             expect(out).toContain('email:alice@example.com');
@@ -126,7 +134,9 @@ describe.skipIf(!opensslAvailable())('certificate authority checked with openssl
             '-dateopt',
             'iso_8601',
           ]);
-          const notAfter = Date.parse(dates.output.trim().replace('notAfter=', '').replace(' ', 'T'));
+          const notAfter = Date.parse(
+            dates.output.trim().replace('notAfter=', '').replace(' ', 'T'),
+          );
           expect(Number.isNaN(notAfter)).toBe(false);
           expect(notAfter).toBeLessThanOrEqual(request.notAfter.getTime());
           expect(notAfter).toBeGreaterThan(request.notAfter.getTime() - 1000);
@@ -158,9 +168,17 @@ describe.skipIf(!opensslAvailable())('certificate authority checked with openssl
         `${tag}-before-crl.pem`,
         derToPem(await ca.currentCrlDer(), 'X509 CRL'),
       );
-      const verifyBefore = await openssl(
-        ['verify', '-crl_check', '-CRLfile', beforePem, '-CAfile', files.root, '-untrusted', files.issuing, certPath],
-      );
+      const verifyBefore = await openssl([
+        'verify',
+        '-crl_check',
+        '-CRLfile',
+        beforePem,
+        '-CAfile',
+        files.root,
+        '-untrusted',
+        files.issuing,
+        certPath,
+      ]);
       expect(verifyBefore.output).toContain(': OK');
       const beforeText = await openssl(['crl', '-in', before, '-inform', 'DER', '-noout', '-text']);
       expect(beforeText.output).not.toContain(issued.serialHex.toUpperCase());
@@ -194,14 +212,30 @@ describe.skipIf(!opensslAvailable())('certificate authority checked with openssl
       expect(Number(afterNumber)).toBeGreaterThan(Number(beforeNumber));
 
       const crlPem = await writeTemp(scratch.path, `${tag}-crl.pem`, derToPem(crlDer, 'X509 CRL'));
-      const revoked = await openssl(
-        ['verify', '-crl_check', '-CRLfile', crlPem, '-CAfile', files.root, '-untrusted', files.issuing, certPath],
-      );
+      const revoked = await openssl([
+        'verify',
+        '-crl_check',
+        '-CRLfile',
+        crlPem,
+        '-CAfile',
+        files.root,
+        '-untrusted',
+        files.issuing,
+        certPath,
+      ]);
       expect(revoked.code).not.toBe(0);
       expect(revoked.output).toContain('certificate revoked');
-      const stillGood = await openssl(
-        ['verify', '-crl_check', '-CRLfile', crlPem, '-CAfile', files.root, '-untrusted', files.issuing, keptPath],
-      );
+      const stillGood = await openssl([
+        'verify',
+        '-crl_check',
+        '-CRLfile',
+        crlPem,
+        '-CAfile',
+        files.root,
+        '-untrusted',
+        files.issuing,
+        keptPath,
+      ]);
       expect(stillGood.output).toContain(': OK');
     });
   }
