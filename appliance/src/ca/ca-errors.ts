@@ -5,6 +5,7 @@
 
 export type CaErrorCode =
   | 'CA_INVALID_SECRET_KEY'
+  | 'CA_INVALID_CONFIGURATION'
   | 'CA_KEY_DECRYPTION_FAILED'
   | 'CA_STATE_INVALID'
   | 'CA_IMPORT_REJECTED'
@@ -28,6 +29,13 @@ export class CaError extends Error {
 export class InvalidSecretKeyError extends CaError {
   constructor(message: string) {
     super('CA_INVALID_SECRET_KEY', message);
+  }
+}
+
+/** An option given to the CA (organization, key algorithm, URLs) is unusable. */
+export class CaConfigurationError extends CaError {
+  constructor(message: string) {
+    super('CA_INVALID_CONFIGURATION', message);
   }
 }
 

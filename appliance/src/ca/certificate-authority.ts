@@ -23,6 +23,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import {
+  CaConfigurationError,
   CaImportError,
   CaStateError,
   CertificateNotFoundError,
@@ -203,7 +204,7 @@ export class LocalCertificateAuthority implements CertificateAuthority {
 
   /**
    * Loads the CA from `stateDir`, or on first start creates a root and an issuing CA there.
-   * Errors: `InvalidSecretKeyError`, `CaKeyDecryptionError` (wrong secret or altered file: the CA
+   * Errors: `InvalidSecretKeyError`, `CaConfigurationError`, `CaKeyDecryptionError` (wrong secret or altered file: the CA
    * never replaces keys it cannot open), `CaStateError`.
    */
   static async createOrLoad(opts: CertificateAuthorityOptions): Promise<LocalCertificateAuthority> {
@@ -528,11 +529,11 @@ function resolveOptions(opts: CertificateAuthorityOptions): ResolvedOptions {
   assertDeviceSecret(opts.secretKey);
   const organization = typeof opts.organization === 'string' ? opts.organization.trim() : '';
   if (organization === '' || [...organization].length > MAX_COMMON_NAME_CHARS) {
-    throw new CaStateError(`organization must be 1–${MAX_COMMON_NAME_CHARS} characters`);
+    throw new CaConfigurationError(`organization must be 1–${MAX_COMMON_NAME_CHARS} characters`);
   }
   const keyAlgorithm = opts.keyAlgorithm ?? 'ECCP256';
   if (keyAlgorithm !== 'ECCP256' && keyAlgorithm !== 'RSA2048') {
-    throw new CaStateError(`keyAlgorithm must be ECCP256 or RSA2048`);
+    throw new CaConfigurationError(`keyAlgorithm must be ECCP256 or RSA2048`);
   }
   return {
     secretKey: new Uint8Array(opts.secretKey),
@@ -551,10 +552,10 @@ function checkHttpUrl(value: string | undefined, what: string): string | undefin
   try {
     url = new URL(value);
   } catch {
-    throw new CaStateError(`${what} is not a URL`);
+    throw new CaConfigurationError(`${what} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CaStateError(`${what} must be an http or https URL`);
+    throw new CaConfigurationError(`${what} must be an http or https URL`);
   }
   return url.toString();
 }

@@ -9,6 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CaConfigurationError,
   CaKeyDecryptionError,
   CertificateNotFoundError,
   CertificateRequestError,
@@ -406,6 +407,33 @@ describe('LocalCertificateAuthority', () => {
     it('signs the CRL with the issuing CA key', async () => {
       const issuing = new x509.X509Certificate(splitPem(ca.chainPem())[0]!);
       expect(await (await parseCrl()).verify({ publicKey: issuing })).toBe(true);
+    });
+  });
+
+  describe('configuration', () => {
+    it('rejects a CRL URL that is not http(s), an empty organization and an unknown algorithm', async () => {
+      const stateDir = join(scratch.path, 'misconfigured');
+      for (const overrides of [
+        { crlDistributionUrl: 'ldap://directory/cn=crl' },
+        { crlDistributionUrl: 'not a url' },
+        { organization: ' ' },
+        { keyAlgorithm: 'DSA1024' as never },
+      ]) {
+        await expect(open({ stateDir, ...overrides })).rejects.toBeInstanceOf(CaConfigurationError);
+      }
+    });
+
+    it('adds authorityInfoAccess caIssuers when configured', async () => {
+      const withAia = await open({
+        stateDir: join(scratch.path, 'aia'),
+        caIssuersUrl: 'http://kiosk.example.com/ca/issuing.crt',
+      });
+      const issued = await withAia.issueCardCertificate(cardRequest(p256, 'visitor', now()));
+      expect(parse(issued.certificateDer).infoAccess).toContain(
+        'CA Issuers - URI:http://kiosk.example.com/ca/issuing.crt',
+      );
+      const plain = await ca.issueCardCertificate(cardRequest(p256, 'visitor', now()));
+      expect(parse(plain.certificateDer).infoAccess).toBeUndefined();
     });
   });
 
