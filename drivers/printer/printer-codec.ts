@@ -40,7 +40,10 @@ export const MONO_PANELS: readonly PanelName[] = ['k', 'o'];
 /** `Db` p2 values and the bits per dot they stand for (guide p. 14). */
 export const DOWNLOAD_BITS: Readonly<Record<number, number>> = { 2: 1, 32: 5, 64: 6, 128: 7 };
 
-/** Bytes of an uncompressed `Db` download: 648 × 1016 × bits / 8 (84 624 bytes for K/O). */
+/**
+ * Bytes of an uncompressed `Db` download: 648 × 1016 × bits / 8 (82 296 for K/O, 576 072 for
+ * 7-bit colour). The guide prints 84 624 / 592 368, from a miscounted 676 992 dots per panel.
+ */
 export function rawPanelBytes(panel: PanelName, colourBits = 7): number {
   const bits = MONO_PANELS.includes(panel) ? 1 : colourBits;
   return (PANEL_LINES * DOTS_PER_LINE * bits) / 8;
