@@ -141,7 +141,8 @@ export interface CertificateAuthority {
    * Verifies the proof of possession, then issues a certificate for the card key following the
    * profile, and records it in the state store before returning it. Validity: [notBefore,
    * notAfter] capped by the issuing CA's own validity and the profile's maximum.
-   * Errors: `UnsupportedKeyError`, `ProofOfPossessionError`, `CertificateRequestError`.
+   * Errors: `UnsupportedKeyError`, `ProofOfPossessionError`, `CertificateRequestError`,
+   * `CaStateError` (the issuing CA has expired).
    */
   issueCardCertificate(request: CardCertificateRequest): Promise<IssuedCardCertificate>;
   /**
@@ -756,6 +757,11 @@ function validityFor(
   issuer: x509.X509Certificate,
   now: Date,
 ): { notBefore: Date; notAfter: Date } {
+  if (now.getTime() >= issuer.notAfter.getTime()) {
+    throw new CaStateError(
+      `the issuing CA certificate expired at ${issuer.notAfter.toISOString()}: import or create a new one`,
+    );
+  }
   if (!isValidDate(request.notBefore) || !isValidDate(request.notAfter)) {
     throw new CertificateRequestError('notBefore and notAfter must be dates');
   }

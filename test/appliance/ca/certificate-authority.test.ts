@@ -318,6 +318,16 @@ describe('LocalCertificateAuthority', () => {
       expect(parse(issued.certificateDer).validTo).toBe(issuing.validTo);
     });
 
+    it('says so when the issuing CA itself has expired', async () => {
+      nowMs += 11 * 366 * DAY_MS;
+      await expect(
+        ca.issueCardCertificate(cardRequest(p256, 'visitor', now())),
+      ).rejects.toMatchObject({
+        code: 'CA_STATE_INVALID',
+        message: expect.stringContaining('issuing CA certificate expired'),
+      });
+    });
+
     it('rejects an empty validity window and one already over', async () => {
       const backwards = cardRequest(p256, 'contractor', now(), {
         notAfter: new Date(nowMs - 1000),
