@@ -1,0 +1,139 @@
+/**
+ * Wires an appliance from parts that are already chosen (store, drivers, renderer, CA): the
+ * services, their effects and the HTTP app. main.ts chooses real or simulated parts and
+ * calls this; the test builder does the same with simulators and a temporary database.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
+import type { StatusLeds } from '../../drivers/leds/status-leds.js';
+import type { CardPrinter } from '../../drivers/printer/card-printer.js';
+import type { Clock, RandomSource } from './core/ports.js';
+import type { Store } from './core/store-ports.js';
+import { ProcessCatalog } from './core/workflow/processes.js';
+import { AesGcmSealer } from './crypto/aes-gcm-sealer.js';
+import { deriveCardManagementKey } from './crypto/management-key.js';
+import type { PasscodeHasher } from './crypto/passcode-hasher.js';
+import type { DeviceConfig } from './config.js';
+import { buildApp } from './http/build-app.js';
+import type { AppServices } from './http/app-services.js';
+import { AuditService } from './services/audit-service.js';
+import { AuthService } from './services/auth-service.js';
+import { BatchService } from './services/batch-service.js';
+import { CardService } from './services/card-service.js';
+import { DeviceStatusService } from './services/device-status-service.js';
+import { DomainEvents } from './services/domain-events.js';
+import { PersonService } from './services/person-service.js';
+import type { CardArtworkRenderer, CardCertificateIssuer, Logger } from './services/ports.js';
+import { ProductionService } from './services/production-service.js';
+import { RequestService } from './services/request-service.js';
+import { WorkflowEngine } from './services/workflow-engine.js';
+
+export interface ApplianceParts {
+  config: DeviceConfig;
+  store: Store;
+  printer: CardPrinter;
+  encoder: PivEncoder;
+  leds: StatusLeds;
+  renderer: CardArtworkRenderer;
+  certificates: CardCertificateIssuer | null;
+  deviceSecret: Uint8Array;
+  clock: Clock;
+  random: RandomSource;
+  hasher: PasscodeHasher;
+  log: Logger;
+  version: string;
+  httpLogger?: boolean | object;
+}
+
+export interface Appliance {
+  services: AppServices & { production: ProductionService; engine: WorkflowEngine };
+  app: FastifyInstance;
+  /** First-start admin passcode (null if users exist), recovery after restart. */
+  start(): Promise<{ firstAdminPasscode: string | null }>;
+  close(): Promise<void>;
+}
+
+export async function composeAppliance(parts: ApplianceParts): Promise<Appliance> {
+  const { config, store, clock, random, log } = parts;
+  const catalog = new ProcessCatalog(config.siteProcesses, config.enabledProcesses);
+  for (const kind of ['visitor', 'contractor', 'employee'] as const) {
+    const name = config.walkUp[kind];
+    if (name && !catalog.get(name)) throw new Error(`walk-up process ${name} for ${kind} is not defined`);
+  }
+  const events = new DomainEvents();
+  const sealer = new AesGcmSealer(parts.deviceSecret, 'card-secrets');
+  const engine = new WorkflowEngine(store, catalog, clock, events, log.child({ module: 'services.workflow' }));
+  const requests = new RequestService(
+    store,
+    engine,
+    {
+      random,
+      sealer,
+      clock,
+      policy: { pinLength: config.pinLength, cardNumberBaseDigits: config.cardNumberBaseDigits, validity: config.validity },
+      walkUp: { processForKind: config.walkUp },
+    },
+    log.child({ module: 'services.requests' }),
+  );
+  const production = new ProductionService({
+    store,
+    engine,
+    printer: parts.printer,
+    encoder: parts.encoder,
+    renderer: parts.renderer,
+    certificates: parts.certificates,
+    sealer,
+    clock,
+    events,
+    log: log.child({ module: 'services.production' }),
+    managementKeyFor: (cardNumber) => deriveCardManagementKey(parts.deviceSecret, cardNumber),
+    siteName: config.siteName,
+    keyAlgorithm: config.keyAlgorithm,
+    pinRetries: config.pinRetries,
+    pukRetries: config.pukRetries,
+  });
+  const services = {
+    store,
+    clock,
+    catalog,
+    engine,
+    production,
+    events,
+    requests,
+    auth: new AuthService(store, parts.hasher, random, clock),
+    persons: new PersonService(store, clock),
+    cards: new CardService(store),
+    batches: new BatchService(store, engine, clock, events, log.child({ module: 'services.batches' })),
+    audit: new AuditService(store),
+    status: new DeviceStatusService({ store, printer: parts.printer, encoder: parts.encoder, leds: parts.leds, production, events, log: log.child({ module: 'services.status' }), version: parts.version }),
+  };
+  const walkUpKinds = (['visitor', 'contractor', 'employee'] as const).filter((k) => {
+    const name = config.walkUp[k];
+    return name !== undefined && catalog.isEnabled(name);
+  });
+  const app = await buildApp(services, {
+    publicBaseUrl: config.http.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`,
+    secureCookie: config.http.secureCookie,
+    walkUpKinds,
+    ...(parts.httpLogger !== undefined ? { logger: parts.httpLogger } : {}),
+  });
+
+  return {
+    services,
+    app,
+    async start() {
+      await store.transaction(async (tx) => {
+        for (const range of config.numberRanges) await tx.numberRanges.ensure(range);
+      });
+      const firstAdminPasscode = await services.auth.ensureFirstAdmin();
+      await requests.resumeCardGeneration();
+      await production.recover();
+      await services.status.refreshLeds();
+      return { firstAdminPasscode };
+    },
+    async close() {
+      await app.close();
+      await production.whenIdle();
+    },
+  };
+}

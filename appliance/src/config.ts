@@ -1,0 +1,110 @@
+/**
+ * Device configuration: embedded defaults (SQLite under ./state, simulated printer, encoder
+ * and LEDs, localhost), overridden by a JSON file ($CARDKIOSK_CONFIG, or config.json in the
+ * state directory) and a few environment variables. Checked against a schema at start-up so
+ * a typo stops the service with a message instead of misbehaving later.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { BUILT_IN_PROCESSES } from './core/workflow/processes.js';
+
+const ProcessDef = Type.Object({
+  name: Type.String(),
+  idType: Type.Union([Type.Literal('physical'), Type.Literal('digital')]),
+  cardType: Type.Union([Type.Literal('employee'), Type.Literal('contractor'), Type.Literal('visitor')]),
+  channel: Type.Union([Type.Literal('self-service'), Type.Literal('identity-manager')]),
+  approval: Type.Boolean(),
+  label: Type.String(),
+});
+
+export const DeviceConfigSchema = Type.Object(
+  {
+    siteName: Type.String({ minLength: 1, maxLength: 60 }),
+    stateDir: Type.String({ minLength: 1 }),
+    http: Type.Object({
+      host: Type.String(),
+      port: Type.Integer({ minimum: 0, maximum: 65535 }),
+      publicBaseUrl: Type.Optional(Type.String()),
+      secureCookie: Type.Boolean(),
+    }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    enabledProcesses: Type.Array(Type.String()),
+    siteProcesses: Type.Array(ProcessDef),
+    walkUp: Type.Object({
+      visitor: Type.Optional(Type.String()),
+      contractor: Type.Optional(Type.String()),
+      employee: Type.Optional(Type.String()),
+    }),
+    numberRanges: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), first: Type.Integer({ minimum: 0 }), last: Type.Integer({ minimum: 0 }) }), { minItems: 1 }),
+    cardNumberBaseDigits: Type.Integer({ minimum: 4, maximum: 15 }),
+    pinLength: Type.Integer({ minimum: 6, maximum: 8 }),
+    pinRetries: Type.Integer({ minimum: 1, maximum: 15 }),
+    pukRetries: Type.Integer({ minimum: 1, maximum: 15 }),
+    keyAlgorithm: Type.Union([Type.Literal('ECCP256'), Type.Literal('RSA2048')]),
+    validity: Type.Object({ employeeYears: Type.Integer({ minimum: 1, maximum: 10 }), contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }) }),
+    printer: Type.Union([
+      Type.Object({ driver: Type.Literal('simulated'), cycleScale: Type.Optional(Type.Number({ minimum: 0 })) }),
+      Type.Object({ driver: Type.Literal('serial'), path: Type.String(), baudRate: Type.Integer({ minimum: 1200 }) }),
+    ]),
+    encoder: Type.Union([
+      Type.Object({ driver: Type.Literal('simulated') }),
+      Type.Object({ driver: Type.Literal('pcsc'), readerName: Type.Optional(Type.String()) }),
+    ]),
+    leds: Type.Union([
+      Type.Object({ driver: Type.Literal('simulated') }),
+      Type.Object({ driver: Type.Literal('gpio'), pins: Type.Object({ green: Type.Integer(), amber: Type.Integer(), red: Type.Integer() }) }),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+export type DeviceConfig = Static<typeof DeviceConfigSchema>;
+
+export function defaultConfig(stateDir: string): DeviceConfig {
+  return {
+    siteName: 'Lobby',
+    stateDir,
+    http: { host: '127.0.0.1', port: 8080, secureCookie: false },
+    logLevel: 'info',
+    // The embedded default enables the whole catalog so every variant can be tried; a
+    // provisioned lobby kiosk typically enables the visitor and contractor ones.
+    enabledProcesses: BUILT_IN_PROCESSES.map((p) => p.name),
+    siteProcesses: [],
+    walkUp: { visitor: 'CCProcVisitorCardWithApproval', contractor: 'CCProcContractorCardWithApproval' },
+    numberRanges: [{ id: 'local-1', first: 1_000_000, last: 1_999_999 }],
+    cardNumberBaseDigits: 7,
+    pinLength: 6,
+    pinRetries: 3,
+    pukRetries: 3,
+    keyAlgorithm: 'ECCP256',
+    validity: { employeeYears: 5, contractorMaxDays: 366 },
+    printer: { driver: 'simulated' },
+    encoder: { driver: 'simulated' },
+    leds: { driver: 'simulated' },
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DeviceConfig {
+  const stateDir = resolve(env.CARDKIOSK_STATE_DIR ?? 'state');
+  const file = env.CARDKIOSK_CONFIG ?? join(stateDir, 'config.json');
+  let merged: Record<string, unknown> = { ...defaultConfig(stateDir) };
+  if (existsSync(file)) {
+    const fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    merged = { ...merged, ...fromFile, stateDir };
+  }
+  const http = { ...(merged.http as DeviceConfig['http']) };
+  if (env.CARDKIOSK_PORT) http.port = Number(env.CARDKIOSK_PORT);
+  if (env.CARDKIOSK_HOST) http.host = env.CARDKIOSK_HOST;
+  merged.http = http;
+  return checkConfig(merged);
+}
+
+export function checkConfig(value: unknown): DeviceConfig {
+  if (!Value.Check(DeviceConfigSchema, value)) {
+    const problems = [...Value.Errors(DeviceConfigSchema, value)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+    throw new Error(`the device configuration is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return value;
+}

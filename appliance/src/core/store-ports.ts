@@ -1,0 +1,185 @@
+/**
+ * Store ports: what the services need from persistence, by role. The SQLite adapters in
+ * store/ implement them. A transaction either writes everything it was given (state change,
+ * audit event, outbox event) or nothing; when `transaction` resolves, the change is on disk.
+ */
+import type { NumberRange } from './card/card-number.js';
+import type {
+  AuditEventInput,
+  AuditEventRecord,
+  BatchRecord,
+  BatchState,
+  CardRecord,
+  CardStatus,
+  OutboxEventInput,
+  OutboxEventRecord,
+  PersonRecord,
+  ProductionAttemptRecord,
+  RequestRecord,
+  SessionRecord,
+  TransitionRecord,
+  UserRecord,
+} from './records.js';
+import type { CardType } from './workflow/processes.js';
+import type { RequestState } from './workflow/request-machine.js';
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface PersonQuery extends Page {
+  text?: string;
+  kind?: CardType;
+}
+
+export interface RequestQuery extends Page {
+  state?: RequestState;
+  processName?: string;
+  personId?: string;
+  batchId?: string;
+  channel?: string;
+}
+
+export interface CardQuery extends Page {
+  status?: CardStatus;
+  cardNumber?: string;
+  requestId?: string;
+}
+
+export interface AuditQuery extends Page {
+  objectType?: string;
+  objectId?: string;
+  actor?: string;
+  action?: string;
+}
+
+export interface PersonRepository {
+  insert(p: PersonRecord): Promise<void>;
+  get(id: string): Promise<PersonRecord | null>;
+  search(q: PersonQuery): Promise<PersonRecord[]>;
+}
+
+export interface RequestRepository {
+  insert(r: RequestRecord): Promise<void>;
+  get(id: string): Promise<RequestRecord | null>;
+  getByStatusCodeHash(hash: string): Promise<RequestRecord | null>;
+  /** Update state (and reason, batch) only if the state is still `expected`; false otherwise. */
+  updateState(
+    id: string,
+    expected: RequestState,
+    next: RequestState,
+    changes: { stateReason: string | null; batchId?: string | null; updatedAt: string },
+  ): Promise<boolean>;
+  list(q: RequestQuery): Promise<RequestRecord[]>;
+  count(q: Omit<RequestQuery, 'limit' | 'offset'>): Promise<number>;
+  inStates(states: readonly RequestState[]): Promise<RequestRecord[]>;
+  addTransition(t: TransitionRecord): Promise<void>;
+  transitions(requestId: string): Promise<TransitionRecord[]>;
+}
+
+export interface CardRepository {
+  insert(c: CardRecord): Promise<void>;
+  get(id: string): Promise<CardRecord | null>;
+  getByRequest(requestId: string): Promise<CardRecord | null>;
+  update(id: string, changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>): Promise<void>;
+  list(q: CardQuery): Promise<CardRecord[]>;
+}
+
+export interface ProductionAttemptRepository {
+  insert(a: ProductionAttemptRecord): Promise<void>;
+  finish(
+    id: string,
+    outcome: 'succeeded' | 'failed',
+    changes: { finishedAt: string; reason: string | null; spoiledCards: number; bytesSent: number },
+  ): Promise<void>;
+  forRequest(requestId: string): Promise<ProductionAttemptRecord[]>;
+  running(): Promise<ProductionAttemptRecord[]>;
+  spoiledTotal(): Promise<number>;
+}
+
+export interface BatchRepository {
+  insert(b: BatchRecord): Promise<void>;
+  get(id: string): Promise<BatchRecord | null>;
+  getByName(name: string): Promise<BatchRecord | null>;
+  setState(id: string, state: BatchState, at: { startedAt?: string; finishedAt?: string }): Promise<void>;
+  list(q: Page & { state?: BatchState }): Promise<BatchRecord[]>;
+}
+
+export interface NumberRangeRepository {
+  /** Ranges in allocation order. */
+  all(): Promise<NumberRange[]>;
+  /** Add a range unless one with the same id exists; refuses overlaps. */
+  ensure(range: { id: string; first: number; last: number }): Promise<void>;
+  advance(id: string, next: number): Promise<void>;
+}
+
+export interface UserRepository {
+  insert(u: UserRecord): Promise<void>;
+  get(id: string): Promise<UserRecord | null>;
+  getByUsername(username: string): Promise<UserRecord | null>;
+  update(id: string, changes: Partial<Omit<UserRecord, 'id' | 'username' | 'createdAt'>>): Promise<void>;
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+}
+
+export interface SessionRepository {
+  insert(s: SessionRecord): Promise<void>;
+  get(tokenHash: string): Promise<SessionRecord | null>;
+  touch(tokenHash: string, lastSeenAt: string): Promise<void>;
+  delete(tokenHash: string): Promise<void>;
+  deleteForUser(userId: string): Promise<void>;
+}
+
+export interface AuditLog {
+  /** Append an event chained to the previous one by hash. */
+  append(e: AuditEventInput, at: string): Promise<AuditEventRecord>;
+  list(q: AuditQuery): Promise<AuditEventRecord[]>;
+  /** Recompute the chain; returns the first broken sequence number, or null when intact. */
+  verify(): Promise<{ ok: boolean; events: number; brokenAt: number | null }>;
+}
+
+export interface Outbox {
+  add(e: OutboxEventInput, at: string): Promise<OutboxEventRecord>;
+  pending(limit: number): Promise<OutboxEventRecord[]>;
+  countPending(): Promise<number>;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  scope: string;
+  fingerprint: string;
+  statusCode: number;
+  body: string;
+  createdAt: string;
+}
+
+export interface IdempotencyRepository {
+  get(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  put(r: IdempotencyRecord): Promise<void>;
+}
+
+/** Everything a transaction can touch. */
+export interface StoreTx {
+  persons: PersonRepository;
+  requests: RequestRepository;
+  cards: CardRepository;
+  attempts: ProductionAttemptRepository;
+  batches: BatchRepository;
+  numberRanges: NumberRangeRepository;
+  users: UserRepository;
+  sessions: SessionRepository;
+  audit: AuditLog;
+  outbox: Outbox;
+  idempotency: IdempotencyRepository;
+}
+
+export interface Store {
+  /** Run fn in one write transaction, serialised with every other use of the store. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Run reads that see only committed data, serialised with writes. */
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Whether the database accepts a write now (for /health). */
+  isWritable(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,36 @@
+/** The already-built services that buildApp exposes over HTTP. */
+import type { AuditService } from '../services/audit-service.js';
+import type { AuthService } from '../services/auth-service.js';
+import type { BatchService } from '../services/batch-service.js';
+import type { DeviceStatusService } from '../services/device-status-service.js';
+import type { DomainEvents } from '../services/domain-events.js';
+import type { PersonService } from '../services/person-service.js';
+import type { RequestService } from '../services/request-service.js';
+import type { CardService } from '../services/card-service.js';
+import type { ProcessCatalog } from '../core/workflow/processes.js';
+import type { Store } from '../core/store-ports.js';
+import type { Clock } from '../core/ports.js';
+
+export interface AppServices {
+  store: Pick<Store, 'transaction' | 'read'>;
+  clock: Clock;
+  catalog: ProcessCatalog;
+  auth: AuthService;
+  persons: PersonService;
+  requests: RequestService;
+  cards: CardService;
+  batches: BatchService;
+  audit: AuditService;
+  status: DeviceStatusService;
+  events: DomainEvents;
+}
+
+export interface AppOptions {
+  /** Base URL the kiosk's QR codes point to, e.g. http://127.0.0.1:8080 */
+  publicBaseUrl: string;
+  secureCookie: boolean;
+  /** Walk-up kinds this kiosk offers, for the self-service screens. */
+  walkUpKinds: string[];
+  logger?: boolean | object;
+  rateLimits?: { signInPerMinute: number; walkUpPerMinute: number; statusLookupsPerMinute: number };
+}

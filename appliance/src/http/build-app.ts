@@ -1,0 +1,76 @@
+/**
+ * buildApp(services, options) returns the Fastify instance over already-built services, so
+ * tests pass simulators and a temporary database and drive it with inject(). Plugins: cookies,
+ * security headers, rate limits, OpenAPI at /docs, session auth, idempotency, one error handler.
+ */
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppOptions, AppServices } from './app-services.js';
+import { installErrorHandler } from './plugins/error-handler.js';
+import { installIdempotency } from './plugins/idempotency.js';
+import { installSessionAuth } from './plugins/session-auth.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { healthRoutes } from './routes/health.js';
+import { personRoutes } from './routes/persons.js';
+import { requestRoutes } from './routes/requests.js';
+import { selfServiceRoutes } from './routes/self-service.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
+import { sharedSchemas } from './schemas/common.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Unknown fields are refused, not silently dropped, so a typo is an error the caller sees.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  installErrorHandler(app);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'cardkiosk appliance API', version: '0.1.0', description: 'Request or issue card: walk-up requests, approval, production, collection.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'ck_session' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  installSessionAuth(app, services.auth, { secureCookie: options.secureCookie });
+  installIdempotency(app, services.store, () => services.clock.now());
+
+  await app.register(healthRoutes, { services });
+  await app.register(sessionRoutes, { services, options });
+  await app.register(userRoutes, { services });
+  await app.register(selfServiceRoutes, { services, options });
+  await app.register(personRoutes, { services });
+  await app.register(requestRoutes, { services });
+  await app.register(catalogRoutes, { services });
+  return app;
+}

@@ -1,0 +1,94 @@
+/**
+ * The device's state for people and lamps: which driver (real or simulated) each device
+ * uses, whether the database takes writes, the printer and encoder state, the production
+ * queue and the outbox backlog; and the LED pattern that sums it up. The LEDs follow every
+ * committed change.
+ */
+import type { EncoderStatus, PivEncoder } from '../../../drivers/encoder/piv-encoder.js';
+import type { LedPattern, StatusLeds } from '../../../drivers/leds/status-leds.js';
+import type { CardPrinter, PrinterStatus } from '../../../drivers/printer/card-printer.js';
+import type { Store } from '../core/store-ports.js';
+import type { DomainEvents } from './domain-events.js';
+import type { Logger } from './ports.js';
+import type { ProductionService } from './production-service.js';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  version: string;
+  database: { writable: boolean };
+  devices: {
+    printer: { driver: CardPrinter['kind']; status: PrinterStatus };
+    encoder: { driver: PivEncoder['kind']; status: EncoderStatus };
+    leds: { driver: StatusLeds['kind']; pattern: LedPattern };
+  };
+  production: { pending: number; current: string | null; spoiledCards: number };
+  outbox: { pending: number };
+}
+
+export class DeviceStatusService {
+  private lastPrinter: PrinterStatus = { state: 'ready' };
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      printer: CardPrinter;
+      encoder: PivEncoder;
+      leds: StatusLeds;
+      production: ProductionService;
+      events: DomainEvents;
+      log: Logger;
+      version: string;
+    },
+  ) {
+    deps.printer.onStatus((s) => {
+      this.lastPrinter = s;
+      this.refreshLeds().catch((err: unknown) => deps.log.warn({ err }, 'LED refresh failed'));
+    });
+    const refresh = () => {
+      this.refreshLeds().catch((err: unknown) => deps.log.warn({ err }, 'LED refresh failed'));
+    };
+    deps.events.on('request.changed', refresh);
+    deps.events.on('device.changed', refresh);
+  }
+
+  async printerStatus(): Promise<PrinterStatus> {
+    this.lastPrinter = await this.deps.printer.status();
+    return this.lastPrinter;
+  }
+
+  async health(): Promise<HealthReport> {
+    const { store, printer, encoder, leds, production, version } = this.deps;
+    const [writable, printerStatus, encoderStatus, counts] = await Promise.all([
+      store.isWritable(),
+      this.printerStatus(),
+      encoder.status(),
+      store.read(async (tx) => ({ outbox: await tx.outbox.countPending(), spoiled: await tx.attempts.spoiledTotal() })),
+    ]);
+    return {
+      status: writable && printerStatus.state !== 'fault' ? 'ok' : 'degraded',
+      version,
+      database: { writable },
+      devices: {
+        printer: { driver: printer.kind, status: printerStatus },
+        encoder: { driver: encoder.kind, status: encoderStatus },
+        leds: { driver: leds.kind, pattern: leds.current() },
+      },
+      production: { pending: production.pending(), current: production.currentRequest(), spoiledCards: counts.spoiled },
+      outbox: { pending: counts.outbox },
+    };
+  }
+
+  /** Fault beats busy beats attention (a card waiting for its holder) beats ready. */
+  async refreshLeds(): Promise<LedPattern> {
+    const { leds, production, store } = this.deps;
+    let pattern: LedPattern;
+    if (this.lastPrinter.state === 'fault') pattern = 'fault';
+    else if (production.pending() > 0) pattern = 'busy';
+    else {
+      const waiting = await store.read((tx) => tx.requests.count({ state: 'produced' }));
+      pattern = waiting > 0 ? 'attention' : 'ready';
+    }
+    leds.show(pattern);
+    return pattern;
+  }
+}

@@ -1,0 +1,70 @@
+/** The person directory on the device: search (seed step 2), create, look up. */
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { parseIsoDate } from '../core/card/card-validity.js';
+import type { Clock } from '../core/ports.js';
+import type { PersonRecord, Photo } from '../core/records.js';
+import { actorLabel, type Actor } from '../core/roles.js';
+import type { PersonQuery, Store } from '../core/store-ports.js';
+import type { CardType } from '../core/workflow/processes.js';
+import { newId } from './workflow-engine.js';
+
+export interface NewPerson {
+  kind: CardType;
+  name: string;
+  company?: string;
+  email?: string;
+  hostPersonId?: string;
+  validUntil?: string;
+  photo?: Photo;
+}
+
+export class PersonService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  search(q: PersonQuery): Promise<PersonRecord[]> {
+    return this.store.read((tx) => tx.persons.search(q));
+  }
+
+  async get(id: string): Promise<PersonRecord> {
+    const p = await this.store.read((tx) => tx.persons.get(id));
+    if (!p) throw new NotFoundError('person', id);
+    return p;
+  }
+
+  async create(actor: Actor, input: NewPerson): Promise<PersonRecord> {
+    if (input.validUntil !== undefined && !parseIsoDate(input.validUntil)) {
+      throw new InvalidInputError('validUntil must be a date as YYYY-MM-DD');
+    }
+    if (input.kind === 'contractor' && !input.validUntil) {
+      throw new InvalidInputError('a contractor needs an end date (validUntil)');
+    }
+    const at = this.clock.now().toISOString();
+    const person: PersonRecord = {
+      id: newId(),
+      kind: input.kind,
+      name: input.name.trim(),
+      company: input.company?.trim() || null,
+      email: input.email?.trim() || null,
+      hostPersonId: input.hostPersonId ?? null,
+      validUntil: input.validUntil ?? null,
+      photo: input.photo ?? null,
+      centralId: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.store.transaction(async (tx) => {
+      if (person.hostPersonId) {
+        const host = await tx.persons.get(person.hostPersonId);
+        if (!host || host.kind !== 'employee') throw new InvalidInputError('the host must be an employee in the directory');
+      }
+      await tx.persons.insert(person);
+      const facts = { kind: person.kind, name: person.name, company: person.company, email: person.email, validUntil: person.validUntil };
+      await tx.audit.append({ actor: actorLabel(actor), action: 'person.created', objectType: 'person', objectId: person.id, details: facts }, at);
+      await tx.outbox.add({ aggregateType: 'person', aggregateId: person.id, type: 'person.created', payload: { personId: person.id, ...facts, at } }, at);
+    });
+    return person;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * What services need from the world besides the store: a logger, the card artwork renderer
+ * and the certificate issuer. Implementations are chosen in main.ts.
+ */
+import type { CardArtwork } from '../../../drivers/printer/card-printer.js';
+import type { KeyAlgorithm } from '../../../drivers/encoder/piv-encoder.js';
+import type { CardType } from '../core/workflow/processes.js';
+
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export const silentLogger: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  child: () => silentLogger,
+};
+
+export interface CardLayoutInput {
+  cardType: CardType;
+  holderName: string;
+  company?: string;
+  photo?: { mimeType: string; data: Uint8Array };
+  cardNumber: string;
+  validFrom: string;
+  validUntil: string;
+  siteName: string;
+}
+
+export interface CardArtworkRenderer {
+  render(input: CardLayoutInput): Promise<CardArtwork>;
+}
+
+export interface CardCertificateRequest {
+  cardNumber: string;
+  cardType: CardType;
+  holder: { name: string; email?: string; company?: string };
+  algorithm: KeyAlgorithm;
+  publicKeySpkiDer: Uint8Array;
+  signWithCardKey(data: Uint8Array): Promise<Uint8Array>;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** Step 6 of the seed: the CA issues a certificate for a key generated on the card. */
+export interface CardCertificateIssuer {
+  issue(request: CardCertificateRequest): Promise<{ certificateDer: Uint8Array; serialHex: string }>;
+}

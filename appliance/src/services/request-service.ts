@@ -1,0 +1,307 @@
+/**
+ * The card request use cases of the seed workflow: a walk-up asks for a card, a registration
+ * officer produces one for a person, an approver decides, staff choose single or mass
+ * production, retry or cancel, and security staff hand the card over. Each use case is one
+ * or more WorkflowEngine transitions; this module adds the records around them.
+ */
+import { ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import type { Clock, RandomSource } from '../core/ports.js';
+import type { CardRecord, PersonRecord, Photo, ProductionAttemptRecord, RequestRecord, TransitionRecord } from '../core/records.js';
+import { actorLabel, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
+import type { SecretSealer } from '../core/secret-sealer.js';
+import type { RequestQuery, Store } from '../core/store-ports.js';
+import type { CardType, ProcessDefinition } from '../core/workflow/processes.js';
+import type { RequestState } from '../core/workflow/request-machine.js';
+import { generateCardObject, pinContext, recordCardStatus, type CardObjectDeps } from './card-object-factory.js';
+import type { Logger } from './ports.js';
+import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
+import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
+
+export interface WalkUpInput {
+  kind: CardType;
+  name: string;
+  company?: string;
+  email?: string;
+  hostPersonId?: string;
+  purpose?: string;
+  validUntil?: string;
+  photo?: Photo;
+}
+
+export interface WalkUpPolicy {
+  /** Which process a walk-up request of each kind runs; absent = not offered at this kiosk. */
+  processForKind: Partial<Record<CardType, string>>;
+}
+
+export interface RequestDetails {
+  request: RequestRecord;
+  person: PersonRecord;
+  process: ProcessDefinition;
+  card: Omit<CardRecord, 'pinSealed' | 'pukSealed'> | null;
+  transitions: TransitionRecord[];
+  attempts: ProductionAttemptRecord[];
+}
+
+export interface WalkUpStatus {
+  state: RequestState;
+  processLabel: string;
+  reason: string | null;
+  holderName: string;
+  updatedAt: string;
+}
+
+export class RequestService {
+  constructor(
+    private readonly store: Store,
+    private readonly engine: WorkflowEngine,
+    private readonly deps: CardObjectDeps & { walkUp: WalkUpPolicy; sealer: SecretSealer; random: RandomSource; clock: Clock },
+    private readonly log: Logger,
+  ) {
+    engine.onEffect('generateCardObject', async (id) => {
+      await this.generateCard(id);
+    });
+  }
+
+  /** Seed step 1 at the kiosk: a walk-up asks for a card without signing in. */
+  async submitWalkUp(input: WalkUpInput): Promise<{ request: RequestRecord; statusCode: string }> {
+    const processName = this.deps.walkUp.processForKind[input.kind];
+    if (!processName || !this.engine.catalog.isEnabled(processName)) {
+      throw new InvalidInputError(`this kiosk does not take walk-up requests for ${input.kind} cards`);
+    }
+    const process = this.engine.process(processName);
+    if (input.kind === 'contractor' && !input.validUntil) {
+      throw new InvalidInputError('a contractor card needs an end date (validUntil)');
+    }
+    const statusCode = newStatusCode(this.deps.random);
+    const requestId = newId();
+    const actor: Actor = { kind: 'self_service', requestId };
+    await this.store.transaction(async (tx) => {
+      if (input.hostPersonId) {
+        const host = await tx.persons.get(input.hostPersonId);
+        if (!host || host.kind !== 'employee') throw new InvalidInputError('the chosen host is not an employee in the directory');
+      }
+      const person = this.newPerson(input);
+      await tx.persons.insert(person);
+      await this.insertRequest(tx, requestId, process, person, actor, {
+        purpose: input.purpose ?? null,
+        statusCodeHash: statusCodeHash(normalizeStatusCode(statusCode) as string),
+      });
+    });
+    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    return { request: await this.current(requestId), statusCode };
+  }
+
+  /** Seed step 2: a registration officer starts "Produce card" for a person under a process. */
+  async produceCard(actor: Actor, input: { personId: string; processName: string; purpose?: string }): Promise<RequestRecord> {
+    const process = this.engine.catalog.get(input.processName);
+    if (!process) throw new InvalidInputError(`unknown process ${input.processName}`);
+    if (!this.engine.catalog.isEnabled(process.name)) {
+      throw new DomainError('PROCESS_NOT_ENABLED', `process ${process.name} is not enabled on this device`);
+    }
+    if (actor.kind !== 'staff' || !actor.roles.includes('registration_officer')) {
+      throw new ForbiddenError('"Produce card" needs the registration_officer role');
+    }
+    const requestId = newId();
+    await this.store.transaction(async (tx) => {
+      const person = await tx.persons.get(input.personId);
+      if (!person) throw new NotFoundError('person', input.personId);
+      if (person.kind !== process.cardType) {
+        throw new InvalidInputError(`process ${process.name} makes ${process.cardType} cards, but this person is a ${person.kind}`);
+      }
+      if (person.kind === 'contractor' && !person.validUntil) {
+        throw new InvalidInputError('a contractor needs an end date (validUntil) before a card can be made');
+      }
+      await this.insertRequest(tx, requestId, process, person, actor, { purpose: input.purpose ?? null, statusCodeHash: null });
+    });
+    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    return this.current(requestId);
+  }
+
+  /** Approval is followed at once by card generation (seed step 4); returns the state after both. */
+  async approve(actor: Actor, requestId: string): Promise<RequestRecord> {
+    await this.engine.apply(requestId, { type: 'approve' }, actor);
+    return this.current(requestId);
+  }
+
+  private async current(requestId: string): Promise<RequestRecord> {
+    const r = await this.store.read((tx) => tx.requests.get(requestId));
+    if (!r) throw new NotFoundError('request', requestId);
+    return r;
+  }
+
+  reject(actor: Actor, requestId: string, reason: string): Promise<RequestRecord> {
+    return this.engine.apply(requestId, { type: 'reject', reason }, actor).then((r) => r.request);
+  }
+
+  retry(actor: Actor, requestId: string): Promise<RequestRecord> {
+    return this.engine.apply(requestId, { type: 'retry' }, actor).then((r) => r.request);
+  }
+
+  async cancel(actor: Actor, requestId: string, reason: string): Promise<RequestRecord> {
+    const { request } = await this.engine.apply(requestId, { type: 'cancel', reason }, actor, {
+      within: async (tx, { at }) => {
+        const card = await tx.cards.getByRequest(requestId);
+        // A cancelled card's number stays used; its PIN is destroyed since no one will collect it.
+        if (card) {
+          await tx.cards.update(card.id, { pinSealed: null });
+          await recordCardStatus(tx, card, 'cancelled', actorLabel(actor), at);
+        }
+      },
+    });
+    return request;
+  }
+
+  /** Seed step 5: single production starts at once; mass production joins a named batch. */
+  async chooseProduction(actor: Actor, requestId: string, choice: { mode: 'single' } | { mode: 'mass'; batchName: string }): Promise<RequestRecord> {
+    if (choice.mode === 'single') {
+      return (await this.engine.apply(requestId, { type: 'choose_single' }, actor)).request;
+    }
+    const batchName = choice.batchName.trim();
+    const { request } = await this.engine.apply(requestId, { type: 'choose_mass', batchName }, actor, {
+      before: async (tx, { at }) => {
+        const existing = await tx.batches.getByName(batchName);
+        if (existing) {
+          if (existing.state !== 'open') throw new ConflictError(`batch "${batchName}" is ${existing.state} and takes no more cards`);
+          return { batchId: existing.id };
+        }
+        const id = newId();
+        await tx.batches.insert({ id, name: batchName, state: 'open', createdBy: actorLabel(actor), createdAt: at, startedAt: null, finishedAt: null });
+        await tx.audit.append({ actor: actorLabel(actor), action: 'batch.created', objectType: 'batch', objectId: id, details: { name: batchName } }, at);
+        await tx.outbox.add({ aggregateType: 'batch', aggregateId: id, type: 'batch.created', payload: { batchId: id, name: batchName, at } }, at);
+        return { batchId: id };
+      },
+      details: { batchName },
+    });
+    return request;
+  }
+
+  /**
+   * Step 8: security staff hand the produced card to its holder. The PIN is opened, destroyed
+   * on the device in the same transaction, and returned once, for the holder's eyes only.
+   */
+  async collect(actor: Actor, requestId: string): Promise<{ request: RequestRecord; card: CardRecord; pin: string }> {
+    const { request, extra } = await this.engine.apply(requestId, { type: 'collect' }, actor, {
+      within: async (tx, { at }) => {
+        const card = await tx.cards.getByRequest(requestId);
+        if (!card || !card.pinSealed) throw new ConflictError('this card has no PIN left to reveal');
+        const pin = this.deps.sealer.open(card.pinSealed, pinContext(card.id));
+        await tx.cards.update(card.id, { pinSealed: null, pinRevealedAt: at });
+        await recordCardStatus(tx, card, 'collected', actorLabel(actor), at, { pinRevealed: true });
+        return { card: { ...card, pinSealed: null, pinRevealedAt: at, status: 'collected' as const }, pin };
+      },
+    });
+    return { request, card: extra.card, pin: extra.pin };
+  }
+
+  /** Step 4, run as the system right after approval (or submit, without approval). */
+  async generateCard(requestId: string): Promise<CardRecord> {
+    const { extra } = await this.engine.apply(requestId, { type: 'generate_card' }, SYSTEM_ACTOR, {
+      within: (tx, { request, process, at }) => generateCardObject(tx, request, process, at, this.deps),
+    });
+    return extra;
+  }
+
+  async get(requestId: string): Promise<RequestDetails> {
+    return this.store.read(async (tx) => {
+      const request = await tx.requests.get(requestId);
+      if (!request) throw new NotFoundError('request', requestId);
+      const person = await tx.persons.get(request.personId);
+      if (!person) throw new NotFoundError('person', request.personId);
+      const card = await tx.cards.getByRequest(requestId);
+      return {
+        request,
+        person,
+        process: this.engine.process(request.processName),
+        card: card ? withoutSecrets(card) : null,
+        transitions: await tx.requests.transitions(requestId),
+        attempts: await tx.attempts.forRequest(requestId),
+      };
+    });
+  }
+
+  list(query: RequestQuery): Promise<{ items: RequestRecord[]; total: number }> {
+    return this.store.read(async (tx) => {
+      const { limit: _l, offset: _o, ...filter } = query;
+      return { items: await tx.requests.list(query), total: await tx.requests.count(filter) };
+    });
+  }
+
+  /** What a walk-up may see of its own request, found by its status code. */
+  async walkUpStatus(code: string): Promise<{ requestId: string; status: WalkUpStatus }> {
+    const normalized = normalizeStatusCode(code);
+    if (!normalized) throw new InvalidInputError('a status code has 8 letters and digits, like K7M4-Q2X9');
+    return this.store.read(async (tx) => {
+      const request = await tx.requests.getByStatusCodeHash(statusCodeHash(normalized));
+      if (!request) throw new NotFoundError('request with status code', code.toUpperCase());
+      const person = await tx.persons.get(request.personId);
+      const showReason = request.state === 'rejected' || request.state === 'production_failed' || request.state === 'cancelled';
+      return {
+        requestId: request.id,
+        status: {
+          state: request.state,
+          processLabel: this.engine.process(request.processName).label,
+          reason: showReason ? request.stateReason : null,
+          holderName: person?.name ?? '',
+          updatedAt: request.updatedAt,
+        },
+      };
+    });
+  }
+
+  /** After a restart: finish what a crash interrupted between two transitions. */
+  async resumeCardGeneration(): Promise<number> {
+    const approved = await this.store.read((tx) => tx.requests.inStates(['approved']));
+    for (const r of approved) await this.generateCard(r.id);
+    return approved.length;
+  }
+
+  private newPerson(input: WalkUpInput): PersonRecord {
+    const at = this.deps.clock.now().toISOString();
+    return {
+      id: newId(),
+      kind: input.kind,
+      name: input.name.trim(),
+      company: input.company?.trim() || null,
+      email: input.email?.trim() || null,
+      hostPersonId: input.hostPersonId ?? null,
+      validUntil: input.validUntil ?? null,
+      photo: input.photo ?? null,
+      centralId: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+
+  private async insertRequest(
+    tx: Parameters<Parameters<Store['transaction']>[0]>[0],
+    id: string,
+    process: ProcessDefinition,
+    person: PersonRecord,
+    actor: Actor,
+    extra: { purpose: string | null; statusCodeHash: string | null },
+  ): Promise<void> {
+    const at = this.deps.clock.now().toISOString();
+    const request: RequestRecord = {
+      id,
+      processName: process.name,
+      personId: person.id,
+      channel: actor.kind === 'self_service' ? 'self-service' : process.channel,
+      state: 'requested',
+      stateReason: null,
+      requestedByUserId: actor.kind === 'staff' ? actor.userId : null,
+      requestedBy: actorLabel(actor),
+      statusCodeHash: extra.statusCodeHash,
+      batchId: null,
+      purpose: extra.purpose,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await tx.requests.insert(request);
+    await recordTransition(tx, request, null, 'create', actor, null, at, { personId: person.id, cardType: process.cardType, idType: process.idType });
+  }
+}
+
+export function withoutSecrets(card: CardRecord): Omit<CardRecord, 'pinSealed' | 'pukSealed'> {
+  const { pinSealed: _pin, pukSealed: _puk, ...rest } = card;
+  return rest;
+}

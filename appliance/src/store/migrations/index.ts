@@ -1,0 +1,10 @@
+/** Migrations in order. Add a file per change; never edit one that has shipped. */
+import { migration0001 } from './0001-initial-schema.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration0001];

@@ -1,0 +1,120 @@
+/**
+ * Test doubles at the driver interfaces, for workflow tests that need to script a device's
+ * answer at a given step (the protocol-level simulators have their own suites). They keep
+ * counts of what was done so tests can check spoiled cards and chip contents.
+ */
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { DeviceError } from '../../drivers/errors.js';
+import type { EncoderStatus, PersonalizationRequest, PersonalizationResult, PivEncoder } from '../../drivers/encoder/piv-encoder.js';
+import {
+  PrinterFaultError,
+  type CardArtwork,
+  type CardPrinter,
+  type PrinterFault,
+  type PrinterStatus,
+} from '../../drivers/printer/card-printer.js';
+
+type PrinterStep = 'feed' | 'print';
+
+export class FakeCardPrinter implements CardPrinter {
+  readonly kind = 'simulated' as const;
+  fed = 0;
+  printed = 0;
+  rejected = 0;
+  private cardInside = false;
+  private faults: Array<{ step: PrinterStep; fault: PrinterFault }> = [];
+  private listeners = new Set<(s: PrinterStatus) => void>();
+  private state: PrinterStatus = { state: 'ready', cardsInFeeder: 1000, ribbonRemaining: 1000 };
+
+  /** The next time `step` happens, fail with `fault`. */
+  failNext(step: PrinterStep, fault: PrinterFault): void {
+    this.faults.push({ step, fault });
+  }
+
+  private take(step: PrinterStep): PrinterFault | null {
+    const i = this.faults.findIndex((f) => f.step === step);
+    if (i < 0) return null;
+    const [f] = this.faults.splice(i, 1);
+    return f!.fault;
+  }
+
+  async status(): Promise<PrinterStatus> {
+    return { ...this.state };
+  }
+
+  async insertToChipStation(): Promise<void> {
+    const fault = this.take('feed');
+    if (fault) throw new PrinterFaultError(fault, false);
+    this.fed++;
+    this.cardInside = true;
+  }
+
+  async print(artwork: CardArtwork): Promise<{ bytesSent: number }> {
+    const fault = this.take('print');
+    if (fault) throw new PrinterFaultError(fault, true);
+    if (!this.cardInside) this.fed++;
+    this.cardInside = false;
+    this.printed++;
+    return { bytesSent: artwork.front.rgba.length };
+  }
+
+  async reject(): Promise<void> {
+    if (this.cardInside) this.rejected++;
+    this.cardInside = false;
+  }
+
+  onStatus(listener: (s: PrinterStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}
+
+export class FakePivEncoder implements PivEncoder {
+  readonly kind = 'simulated' as const;
+  /** What each personalised chip holds (secrets included, so tests can check them). */
+  readonly chips: PersonalizationRequest[] = [];
+  private failures: DeviceError[] = [];
+  private serial = 0x1000;
+
+  failNext(error: DeviceError = new DeviceError('CARD_REMOVED', 'the card was removed during personalisation')): void {
+    this.failures.push(error);
+  }
+
+  async status(): Promise<EncoderStatus> {
+    return { readerPresent: true, cardPresent: true, readerName: 'fake reader' };
+  }
+
+  async personalize(request: PersonalizationRequest): Promise<PersonalizationResult> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    let certificateDer: Uint8Array | undefined;
+    if (request.digital) {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      certificateDer = await request.digital.issueCertificate({
+        algorithm: request.digital.algorithm,
+        publicKeySpkiDer: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })),
+        signWithCardKey: async (data) => new Uint8Array(sign('sha256', data, privateKey)),
+      });
+    }
+    this.chips.push(request);
+    return { chipSerial: (this.serial++).toString(16), ...(certificateDer ? { certificateDer } : {}), apdusExchanged: 0, bytesOnWire: 0 };
+  }
+
+  onStatus(): () => void {
+    return () => undefined;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A plain white card: the workflow tests do not look at the artwork. */
+export const whiteCardRenderer = {
+  async render(): Promise<CardArtwork> {
+    const rgba = new Uint8Array(1016 * 648 * 4).fill(255);
+    return { front: { widthPx: 1016, heightPx: 648, rgba } };
+  },
+};
