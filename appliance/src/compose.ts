@@ -3,7 +3,7 @@
  * services, their effects and the HTTP app. main.ts chooses real or simulated parts and
  * calls this; the test builder does the same with simulators and a temporary database.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
 import type { StatusLeds } from '../../drivers/leds/status-leds.js';
 import type { CardPrinter } from '../../drivers/printer/card-printer.js';
@@ -42,7 +42,8 @@ export interface ApplianceParts {
   hasher: PasscodeHasher;
   log: Logger;
   version: string;
-  httpLogger?: boolean | object;
+  /** The pino logger for HTTP request logs. */
+  httpLogger?: FastifyBaseLogger;
 }
 
 export interface Appliance {
@@ -58,11 +59,18 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
   const catalog = new ProcessCatalog(config.siteProcesses, config.enabledProcesses);
   for (const kind of ['visitor', 'contractor', 'employee'] as const) {
     const name = config.walkUp[kind];
-    if (name && !catalog.get(name)) throw new Error(`walk-up process ${name} for ${kind} is not defined`);
+    if (name && !catalog.get(name))
+      throw new Error(`walk-up process ${name} for ${kind} is not defined`);
   }
   const events = new DomainEvents();
   const sealer = new AesGcmSealer(parts.deviceSecret, 'card-secrets');
-  const engine = new WorkflowEngine(store, catalog, clock, events, log.child({ module: 'services.workflow' }));
+  const engine = new WorkflowEngine(
+    store,
+    catalog,
+    clock,
+    events,
+    log.child({ module: 'services.workflow' }),
+  );
   const requests = new RequestService(
     store,
     engine,
@@ -70,7 +78,11 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       random,
       sealer,
       clock,
-      policy: { pinLength: config.pinLength, cardNumberBaseDigits: config.cardNumberBaseDigits, validity: config.validity },
+      policy: {
+        pinLength: config.pinLength,
+        cardNumberBaseDigits: config.cardNumberBaseDigits,
+        validity: config.validity,
+      },
       walkUp: { processForKind: config.walkUp },
     },
     log.child({ module: 'services.requests' }),
@@ -103,9 +115,24 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     auth: new AuthService(store, parts.hasher, random, clock),
     persons: new PersonService(store, clock),
     cards: new CardService(store),
-    batches: new BatchService(store, engine, clock, events, log.child({ module: 'services.batches' })),
+    batches: new BatchService(
+      store,
+      engine,
+      clock,
+      events,
+      log.child({ module: 'services.batches' }),
+    ),
     audit: new AuditService(store),
-    status: new DeviceStatusService({ store, printer: parts.printer, encoder: parts.encoder, leds: parts.leds, production, events, log: log.child({ module: 'services.status' }), version: parts.version }),
+    status: new DeviceStatusService({
+      store,
+      printer: parts.printer,
+      encoder: parts.encoder,
+      leds: parts.leds,
+      production,
+      events,
+      log: log.child({ module: 'services.status' }),
+      version: parts.version,
+    }),
   };
   const walkUpKinds = (['visitor', 'contractor', 'employee'] as const).filter((k) => {
     const name = config.walkUp[k];
@@ -115,7 +142,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     publicBaseUrl: config.http.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`,
     secureCookie: config.http.secureCookie,
     walkUpKinds,
-    ...(parts.httpLogger !== undefined ? { logger: parts.httpLogger } : {}),
+    rateLimits: config.rateLimits,
+    ...(parts.httpLogger ? { loggerInstance: parts.httpLogger } : {}),
   });
 
   return {

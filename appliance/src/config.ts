@@ -13,7 +13,11 @@ import { BUILT_IN_PROCESSES } from './core/workflow/processes.js';
 const ProcessDef = Type.Object({
   name: Type.String(),
   idType: Type.Union([Type.Literal('physical'), Type.Literal('digital')]),
-  cardType: Type.Union([Type.Literal('employee'), Type.Literal('contractor'), Type.Literal('visitor')]),
+  cardType: Type.Union([
+    Type.Literal('employee'),
+    Type.Literal('contractor'),
+    Type.Literal('visitor'),
+  ]),
   channel: Type.Union([Type.Literal('self-service'), Type.Literal('identity-manager')]),
   approval: Type.Boolean(),
   label: Type.String(),
@@ -29,7 +33,9 @@ export const DeviceConfigSchema = Type.Object(
       publicBaseUrl: Type.Optional(Type.String()),
       secureCookie: Type.Boolean(),
     }),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
     enabledProcesses: Type.Array(Type.String()),
     siteProcesses: Type.Array(ProcessDef),
     walkUp: Type.Object({
@@ -37,24 +43,49 @@ export const DeviceConfigSchema = Type.Object(
       contractor: Type.Optional(Type.String()),
       employee: Type.Optional(Type.String()),
     }),
-    numberRanges: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), first: Type.Integer({ minimum: 0 }), last: Type.Integer({ minimum: 0 }) }), { minItems: 1 }),
+    numberRanges: Type.Array(
+      Type.Object({
+        id: Type.String({ minLength: 1 }),
+        first: Type.Integer({ minimum: 0 }),
+        last: Type.Integer({ minimum: 0 }),
+      }),
+      { minItems: 1 },
+    ),
     cardNumberBaseDigits: Type.Integer({ minimum: 4, maximum: 15 }),
     pinLength: Type.Integer({ minimum: 6, maximum: 8 }),
     pinRetries: Type.Integer({ minimum: 1, maximum: 15 }),
     pukRetries: Type.Integer({ minimum: 1, maximum: 15 }),
     keyAlgorithm: Type.Union([Type.Literal('ECCP256'), Type.Literal('RSA2048')]),
-    validity: Type.Object({ employeeYears: Type.Integer({ minimum: 1, maximum: 10 }), contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }) }),
+    validity: Type.Object({
+      employeeYears: Type.Integer({ minimum: 1, maximum: 10 }),
+      contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }),
+    }),
     printer: Type.Union([
-      Type.Object({ driver: Type.Literal('simulated'), cycleScale: Type.Optional(Type.Number({ minimum: 0 })) }),
-      Type.Object({ driver: Type.Literal('serial'), path: Type.String(), baudRate: Type.Integer({ minimum: 1200 }) }),
+      Type.Object({
+        driver: Type.Literal('simulated'),
+        cycleScale: Type.Optional(Type.Number({ minimum: 0 })),
+      }),
+      Type.Object({
+        driver: Type.Literal('serial'),
+        path: Type.String(),
+        baudRate: Type.Integer({ minimum: 1200 }),
+      }),
     ]),
     encoder: Type.Union([
       Type.Object({ driver: Type.Literal('simulated') }),
       Type.Object({ driver: Type.Literal('pcsc'), readerName: Type.Optional(Type.String()) }),
     ]),
+    rateLimits: Type.Object({
+      signInPerMinute: Type.Integer({ minimum: 1 }),
+      walkUpPerMinute: Type.Integer({ minimum: 1 }),
+      statusLookupsPerMinute: Type.Integer({ minimum: 1 }),
+    }),
     leds: Type.Union([
       Type.Object({ driver: Type.Literal('simulated') }),
-      Type.Object({ driver: Type.Literal('gpio'), pins: Type.Object({ green: Type.Integer(), amber: Type.Integer(), red: Type.Integer() }) }),
+      Type.Object({
+        driver: Type.Literal('gpio'),
+        pins: Type.Object({ green: Type.Integer(), amber: Type.Integer(), red: Type.Integer() }),
+      }),
     ]),
   },
   { additionalProperties: false },
@@ -72,7 +103,10 @@ export function defaultConfig(stateDir: string): DeviceConfig {
     // provisioned lobby kiosk typically enables the visitor and contractor ones.
     enabledProcesses: BUILT_IN_PROCESSES.map((p) => p.name),
     siteProcesses: [],
-    walkUp: { visitor: 'CCProcVisitorCardWithApproval', contractor: 'CCProcContractorCardWithApproval' },
+    walkUp: {
+      visitor: 'CCProcVisitorCardWithApproval',
+      contractor: 'CCProcContractorCardWithApproval',
+    },
     numberRanges: [{ id: 'local-1', first: 1_000_000, last: 1_999_999 }],
     cardNumberBaseDigits: 7,
     pinLength: 6,
@@ -83,6 +117,9 @@ export function defaultConfig(stateDir: string): DeviceConfig {
     printer: { driver: 'simulated' },
     encoder: { driver: 'simulated' },
     leds: { driver: 'simulated' },
+    // Per client address. A lobby kiosk's touch screen is one address, so walk-up limits
+    // bound a whole lobby, not one person.
+    rateLimits: { signInPerMinute: 10, walkUpPerMinute: 30, statusLookupsPerMinute: 120 },
   };
 }
 
@@ -103,7 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DeviceConfig {
 
 export function checkConfig(value: unknown): DeviceConfig {
   if (!Value.Check(DeviceConfigSchema, value)) {
-    const problems = [...Value.Errors(DeviceConfigSchema, value)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+    const problems = [...Value.Errors(DeviceConfigSchema, value)]
+      .slice(0, 5)
+      .map((e) => `${e.path || '/'}: ${e.message}`);
     throw new Error(`the device configuration is invalid:\n  ${problems.join('\n  ')}`);
   }
   return value;

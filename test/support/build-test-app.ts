@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
 import { SimulatedStatusLeds } from '../../drivers/leds/simulated-status-leds.js';
 import type { CardPrinter } from '../../drivers/printer/card-printer.js';
@@ -16,9 +16,19 @@ import type { StaffRole } from '../../appliance/src/core/roles.js';
 import { loadOrCreateDeviceSecret } from '../../appliance/src/crypto/device-secret.js';
 import { nodeRandomSource } from '../../appliance/src/crypto/node-random-source.js';
 import { ScryptPasscodeHasher } from '../../appliance/src/crypto/passcode-hasher.js';
-import type { CardArtworkRenderer, CardCertificateIssuer, Logger } from '../../appliance/src/services/ports.js';
+import type {
+  CardArtworkRenderer,
+  CardCertificateIssuer,
+  Logger,
+} from '../../appliance/src/services/ports.js';
 import { silentLogger } from '../../appliance/src/services/ports.js';
 import { SqliteStore } from '../../appliance/src/store/sqlite-store.js';
+import { SqliteCaStateStore } from '../../appliance/src/store/sqlite-ca-state-store.js';
+import {
+  LocalCertificateAuthority,
+  defaultCertificateProfiles,
+} from '../../appliance/src/ca/index.js';
+import { CaCertificateIssuer } from '../../appliance/src/services/ca-certificate-issuer.js';
 import { FakeCardPrinter, FakePivEncoder, whiteCardRenderer } from './fake-devices.js';
 import { TestClock } from './test-clock.js';
 
@@ -27,11 +37,12 @@ export interface TestAppOptions {
   printer?: CardPrinter;
   encoder?: PivEncoder;
   renderer?: CardArtworkRenderer;
+  /** null: no CA (Digital ID production must fail); omitted: the appliance's own CA. */
   certificates?: CardCertificateIssuer | null;
   clock?: TestClock;
   config?: Partial<DeviceConfig>;
   log?: Logger;
-  httpLogger?: boolean | object;
+  httpLogger?: FastifyBaseLogger;
 }
 
 export interface TestApp {
@@ -68,7 +79,16 @@ export const testHasher = new ScryptPasscodeHasher({ N: 1024, r: 8, p: 1 });
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'cardkiosk-test-'));
   const dbFile = join(stateDir, 'cardkiosk.db');
-  const config: DeviceConfig = { ...defaultConfig(stateDir), ...options.config };
+  const config: DeviceConfig = {
+    ...defaultConfig(stateDir),
+    // Scenario tests sign in many staff from one address; the rate-limit test sets its own.
+    rateLimits: {
+      signInPerMinute: 10_000,
+      walkUpPerMinute: 10_000,
+      statusLookupsPerMinute: 10_000,
+    },
+    ...options.config,
+  };
   const clock = options.clock ?? new TestClock();
   const printer = options.printer ?? new FakeCardPrinter();
   const encoder = options.encoder ?? new FakePivEncoder();
@@ -81,7 +101,20 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     encoder,
     leds,
     renderer: options.renderer ?? whiteCardRenderer,
-    certificates: options.certificates ?? null,
+    certificates:
+      options.certificates !== undefined
+        ? options.certificates
+        : new CaCertificateIssuer(
+            await LocalCertificateAuthority.createOrLoad({
+              stateDir: join(stateDir, 'ca'),
+              secretKey: loadOrCreateDeviceSecret(stateDir),
+              organization: 'cardkiosk test site',
+              crlDistributionUrl: 'http://127.0.0.1:8080/ca/crl',
+              clock: () => clock.now(),
+              store: new SqliteCaStateStore(store),
+            }),
+            defaultCertificateProfiles,
+          ),
     deviceSecret: loadOrCreateDeviceSecret(stateDir),
     clock,
     random: nodeRandomSource,
@@ -97,8 +130,13 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     appliance.app.inject({ ...rest, headers: { ...headers, ...(cookie ? { cookie } : {}) } });
 
   async function signIn(username: string, passcode: string): Promise<string> {
-    const res = await call({ method: 'POST', url: '/api/session', payload: { username, passcode } });
-    if (res.statusCode !== 200) throw new Error(`sign-in of ${username} failed: ${res.statusCode} ${res.body}`);
+    const res = await call({
+      method: 'POST',
+      url: '/api/session',
+      payload: { username, passcode },
+    });
+    if (res.statusCode !== 200)
+      throw new Error(`sign-in of ${username} failed: ${res.statusCode} ${res.body}`);
     const setCookie = res.headers['set-cookie'];
     const raw = Array.isArray(setCookie) ? setCookie[0] : setCookie;
     return (raw ?? '').split(';')[0] as string;
@@ -106,10 +144,17 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
 
   async function admin(): Promise<string> {
     if (adminCookie) return adminCookie;
-    if (!firstAdminPasscode) throw new Error('the test app has no first-admin passcode (reopened state?)');
+    if (!firstAdminPasscode)
+      throw new Error('the test app has no first-admin passcode (reopened state?)');
     const cookie = await signIn('admin', firstAdminPasscode);
-    const changed = await call({ method: 'POST', url: '/api/session/passcode', cookie, payload: { currentPasscode: firstAdminPasscode, newPasscode: TEST_PASSCODE } });
-    if (changed.statusCode !== 204) throw new Error(`admin passcode change failed: ${changed.body}`);
+    const changed = await call({
+      method: 'POST',
+      url: '/api/session/passcode',
+      cookie,
+      payload: { currentPasscode: firstAdminPasscode, newPasscode: TEST_PASSCODE },
+    });
+    if (changed.statusCode !== 204)
+      throw new Error(`admin passcode change failed: ${changed.body}`);
     adminCookie = cookie;
     return cookie;
   }
@@ -126,12 +171,27 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     firstAdminPasscode,
     call,
     async staff(username, roles) {
-      const created = await call({ method: 'POST', url: '/api/users', cookie: await admin(), payload: { username, displayName: username, roles } });
-      if (created.statusCode !== 201) throw new Error(`creating ${username} failed: ${created.body}`);
-      const { user, oneTimePasscode } = created.json() as { user: { id: string }; oneTimePasscode: string };
+      const created = await call({
+        method: 'POST',
+        url: '/api/users',
+        cookie: await admin(),
+        payload: { username, displayName: username, roles },
+      });
+      if (created.statusCode !== 201)
+        throw new Error(`creating ${username} failed: ${created.body}`);
+      const { user, oneTimePasscode } = created.json() as {
+        user: { id: string };
+        oneTimePasscode: string;
+      };
       const cookie = await signIn(username, oneTimePasscode);
-      const changed = await call({ method: 'POST', url: '/api/session/passcode', cookie, payload: { currentPasscode: oneTimePasscode, newPasscode: TEST_PASSCODE } });
-      if (changed.statusCode !== 204) throw new Error(`passcode change for ${username} failed: ${changed.body}`);
+      const changed = await call({
+        method: 'POST',
+        url: '/api/session/passcode',
+        cookie,
+        payload: { currentPasscode: oneTimePasscode, newPasscode: TEST_PASSCODE },
+      });
+      if (changed.statusCode !== 204)
+        throw new Error(`passcode change for ${username} failed: ${changed.body}`);
       return { username, userId: user.id, cookie };
     },
     async stop() {

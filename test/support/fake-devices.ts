@@ -5,11 +5,17 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { DeviceError } from '../../drivers/errors.js';
-import type { EncoderStatus, PersonalizationRequest, PersonalizationResult, PivEncoder } from '../../drivers/encoder/piv-encoder.js';
+import type {
+  EncoderStatus,
+  PersonalizationRequest,
+  PersonalizationResult,
+  PivEncoder,
+} from '../../drivers/encoder/piv-encoder.js';
 import {
   PrinterFaultError,
   type CardArtwork,
   type CardPrinter,
+  type ChipStation,
   type PrinterFault,
   type PrinterStatus,
 } from '../../drivers/printer/card-printer.js';
@@ -42,7 +48,7 @@ export class FakeCardPrinter implements CardPrinter {
     return { ...this.state };
   }
 
-  async insertToChipStation(): Promise<void> {
+  async insertToChipStation(_station: ChipStation = 'contact'): Promise<void> {
     const fault = this.take('feed');
     if (fault) throw new PrinterFaultError(fault, false);
     this.fed++;
@@ -80,7 +86,12 @@ export class FakePivEncoder implements PivEncoder {
   private failures: DeviceError[] = [];
   private serial = 0x1000;
 
-  failNext(error: DeviceError = new DeviceError('CARD_REMOVED', 'the card was removed during personalisation')): void {
+  failNext(
+    error: DeviceError = new DeviceError(
+      'CARD_REMOVED',
+      'the card was removed during personalisation',
+    ),
+  ): void {
     this.failures.push(error);
   }
 
@@ -101,7 +112,12 @@ export class FakePivEncoder implements PivEncoder {
       });
     }
     this.chips.push(request);
-    return { chipSerial: (this.serial++).toString(16), ...(certificateDer ? { certificateDer } : {}), apdusExchanged: 0, bytesOnWire: 0 };
+    return {
+      chipSerial: (this.serial++).toString(16),
+      ...(certificateDer ? { certificateDer } : {}),
+      apdusExchanged: 0,
+      bytesOnWire: 0,
+    };
   }
 
   onStatus(): () => void {

@@ -82,7 +82,10 @@ export interface CardRepository {
   insert(c: CardRecord): Promise<void>;
   get(id: string): Promise<CardRecord | null>;
   getByRequest(requestId: string): Promise<CardRecord | null>;
-  update(id: string, changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>): Promise<void>;
+  update(
+    id: string,
+    changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>,
+  ): Promise<void>;
   list(q: CardQuery): Promise<CardRecord[]>;
 }
 
@@ -102,7 +105,11 @@ export interface BatchRepository {
   insert(b: BatchRecord): Promise<void>;
   get(id: string): Promise<BatchRecord | null>;
   getByName(name: string): Promise<BatchRecord | null>;
-  setState(id: string, state: BatchState, at: { startedAt?: string; finishedAt?: string }): Promise<void>;
+  setState(
+    id: string,
+    state: BatchState,
+    at: { startedAt?: string; finishedAt?: string },
+  ): Promise<void>;
   list(q: Page & { state?: BatchState }): Promise<BatchRecord[]>;
 }
 
@@ -118,7 +125,10 @@ export interface UserRepository {
   insert(u: UserRecord): Promise<void>;
   get(id: string): Promise<UserRecord | null>;
   getByUsername(username: string): Promise<UserRecord | null>;
-  update(id: string, changes: Partial<Omit<UserRecord, 'id' | 'username' | 'createdAt'>>): Promise<void>;
+  update(
+    id: string,
+    changes: Partial<Omit<UserRecord, 'id' | 'username' | 'createdAt'>>,
+  ): Promise<void>;
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
 }

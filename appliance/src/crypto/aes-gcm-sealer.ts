@@ -12,7 +12,9 @@ export class AesGcmSealer implements SecretSealer {
   private readonly key: Buffer;
 
   constructor(deviceSecret: Uint8Array, purpose: string) {
-    this.key = Buffer.from(hkdfSync('sha256', deviceSecret, Buffer.alloc(0), `cardkiosk:${purpose}`, 32));
+    this.key = Buffer.from(
+      hkdfSync('sha256', deviceSecret, Buffer.alloc(0), `cardkiosk:${purpose}`, 32),
+    );
   }
 
   seal(plaintext: string, context: string): string {
@@ -29,6 +31,9 @@ export class AesGcmSealer implements SecretSealer {
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
   }
 }

@@ -14,7 +14,8 @@ export function loadOrCreateDeviceSecret(stateDir: string): Uint8Array {
   const file = join(stateDir, 'device-secret.key');
   if (existsSync(file)) {
     const secret = readFileSync(file);
-    if (secret.length !== DEVICE_SECRET_BYTES) throw new Error(`${file} is damaged: expected ${DEVICE_SECRET_BYTES} bytes`);
+    if (secret.length !== DEVICE_SECRET_BYTES)
+      throw new Error(`${file} is damaged: expected ${DEVICE_SECRET_BYTES} bytes`);
     return new Uint8Array(secret);
   }
   const secret = randomBytes(DEVICE_SECRET_BYTES);

@@ -8,5 +8,13 @@ import { hkdfSync } from 'node:crypto';
 export const MANAGEMENT_KEY_BYTES = 24;
 
 export function deriveCardManagementKey(deviceSecret: Uint8Array, cardNumber: string): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', deviceSecret, Buffer.from('cardkiosk-piv-management-key'), cardNumber, MANAGEMENT_KEY_BYTES));
+  return new Uint8Array(
+    hkdfSync(
+      'sha256',
+      deviceSecret,
+      Buffer.from('cardkiosk-piv-management-key'),
+      cardNumber,
+      MANAGEMENT_KEY_BYTES,
+    ),
+  );
 }

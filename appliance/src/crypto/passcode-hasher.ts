@@ -8,7 +8,11 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const KEY_BYTES = 32;
 const DEFAULT_COST = { N: 1 << 15, r: 8, p: 1 };
 
-function scrypt(passcode: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
+function scrypt(
+  passcode: string,
+  salt: Buffer,
+  cost: { N: number; r: number; p: number },
+): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 128 * cost.N * cost.r * 2 };
   return new Promise((resolve, reject) =>
     scryptCb(passcode, salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key))),
@@ -35,7 +39,11 @@ export class ScryptPasscodeHasher implements PasscodeHasher {
     const [scheme, n, r, p, salt, hash] = stored.split('$');
     if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
     const expected = Buffer.from(hash, 'base64url');
-    const actual = await scrypt(passcode, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+    const actual = await scrypt(passcode, Buffer.from(salt, 'base64url'), {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+    });
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 }

@@ -1,4 +1,5 @@
 /** The already-built services that buildApp exposes over HTTP. */
+import type { FastifyBaseLogger } from 'fastify';
 import type { AuditService } from '../services/audit-service.js';
 import type { AuthService } from '../services/auth-service.js';
 import type { BatchService } from '../services/batch-service.js';
@@ -31,6 +32,7 @@ export interface AppOptions {
   secureCookie: boolean;
   /** Walk-up kinds this kiosk offers, for the self-service screens. */
   walkUpKinds: string[];
-  logger?: boolean | object;
+  /** The appliance's pino logger; none in tests that do not look at logs. */
+  loggerInstance?: FastifyBaseLogger;
   rateLimits?: { signInPerMinute: number; walkUpPerMinute: number; statusLookupsPerMinute: number };
 }

@@ -25,15 +25,27 @@ import { sharedSchemas } from './schemas/common.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export async function buildApp(services: AppServices, options: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(
+  services: AppServices,
+  options: AppOptions,
+): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Unknown fields are refused, not silently dropped, so a typo is an error the caller sees.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of sharedSchemas) app.addSchema(schema);
+  // The API speaks JSON only; anything else is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
 
   await app.register(cookie);
@@ -56,8 +68,14 @@ export async function buildApp(services: AppServices, options: AppOptions): Prom
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'cardkiosk appliance API', version: '0.1.0', description: 'Request or issue card: walk-up requests, approval, production, collection.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'ck_session' } } },
+      info: {
+        title: 'cardkiosk appliance API',
+        version: '0.1.0',
+        description: 'Request or issue card: walk-up requests, approval, production, collection.',
+      },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'ck_session' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

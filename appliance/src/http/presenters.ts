@@ -45,8 +45,12 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 export function decodePhoto(input: PhotoInputT | undefined): Photo | undefined {
   if (!input) return undefined;
   const data = Buffer.from(input.base64, 'base64');
-  if (data.length > MAX_PHOTO_BYTES) throw new InvalidInputError(`the photo is larger than ${MAX_PHOTO_BYTES / 1024} KiB`);
+  if (data.length > MAX_PHOTO_BYTES)
+    throw new InvalidInputError(`the photo is larger than ${MAX_PHOTO_BYTES / 1024} KiB`);
   const magic = input.mimeType === 'image/jpeg' ? JPEG_MAGIC : PNG_MAGIC;
-  if (!magic.every((b, i) => data[i] === b)) throw new InvalidInputError(`the photo is not a ${input.mimeType === 'image/jpeg' ? 'JPEG' : 'PNG'} image`);
+  if (!magic.every((b, i) => data[i] === b))
+    throw new InvalidInputError(
+      `the photo is not a ${input.mimeType === 'image/jpeg' ? 'JPEG' : 'PNG'} image`,
+    );
   return { mimeType: input.mimeType, data: new Uint8Array(data) };
 }

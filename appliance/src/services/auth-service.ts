@@ -5,7 +5,14 @@
  * changed at first sign-in. Passcodes never reach a log, an audit event or an error message.
  */
 import { createHash } from 'node:crypto';
-import { ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../core/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  UnauthenticatedError,
+} from '../core/errors.js';
 import type { Clock, RandomSource } from '../core/ports.js';
 import type { UserRecord } from '../core/records.js';
 import { actorLabel, type Actor, type StaffRole } from '../core/roles.js';
@@ -42,10 +49,21 @@ export interface SignedInUser {
   actor: Actor & { kind: 'staff' };
 }
 
-export type PublicUser = Pick<UserRecord, 'id' | 'username' | 'displayName' | 'roles' | 'mustChangePasscode' | 'disabled' | 'createdAt'>;
+export type PublicUser = Pick<
+  UserRecord,
+  'id' | 'username' | 'displayName' | 'roles' | 'mustChangePasscode' | 'disabled' | 'createdAt'
+>;
 
 export function publicUser(u: UserRecord): PublicUser {
-  return { id: u.id, username: u.username, displayName: u.displayName, roles: u.roles, mustChangePasscode: u.mustChangePasscode, disabled: u.disabled, createdAt: u.createdAt };
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    roles: u.roles,
+    mustChangePasscode: u.mustChangePasscode,
+    disabled: u.disabled,
+    createdAt: u.createdAt,
+  };
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -74,8 +92,28 @@ export class AuthService {
       if ((await tx.users.count()) > 0) return false;
       const at = this.clock.now().toISOString();
       const id = newId();
-      await tx.users.insert({ id, username: FIRST_ADMIN_USERNAME, displayName: 'Device administrator', roles: ['device_admin'], passcodeHash, mustChangePasscode: true, failedAttempts: 0, lockedUntil: null, disabled: false, createdAt: at });
-      await tx.audit.append({ actor: 'system', action: 'user.created', objectType: 'user', objectId: id, details: { username: FIRST_ADMIN_USERNAME, roles: ['device_admin'], firstStart: true } }, at);
+      await tx.users.insert({
+        id,
+        username: FIRST_ADMIN_USERNAME,
+        displayName: 'Device administrator',
+        roles: ['device_admin'],
+        passcodeHash,
+        mustChangePasscode: true,
+        failedAttempts: 0,
+        lockedUntil: null,
+        disabled: false,
+        createdAt: at,
+      });
+      await tx.audit.append(
+        {
+          actor: 'system',
+          action: 'user.created',
+          objectType: 'user',
+          objectId: id,
+          details: { username: FIRST_ADMIN_USERNAME, roles: ['device_admin'], firstStart: true },
+        },
+        at,
+      );
       return true;
     });
     return created ? passcode : null;
@@ -85,12 +123,18 @@ export class AuthService {
     const user = await this.store.read((tx) => tx.users.getByUsername(username));
     const now = this.clock.now();
     if (!user) {
-      await this.hasher.verify(passcode, await (this.dummyHash ??= this.hasher.hash('not-a-real-passcode')));
+      await this.hasher.verify(
+        passcode,
+        await (this.dummyHash ??= this.hasher.hash('not-a-real-passcode')),
+      );
       throw new UnauthenticatedError('user name or passcode is wrong');
     }
     if (user.disabled) throw new UnauthenticatedError('user name or passcode is wrong');
     if (user.lockedUntil && new Date(user.lockedUntil) > now) {
-      throw new DomainError('ACCOUNT_LOCKED', `too many failed sign-ins; try again after ${user.lockedUntil}`);
+      throw new DomainError(
+        'ACCOUNT_LOCKED',
+        `too many failed sign-ins; try again after ${user.lockedUntil}`,
+      );
     }
     const ok = await this.hasher.verify(passcode, user.passcodeHash);
     const at = now.toISOString();
@@ -101,17 +145,43 @@ export class AuthService {
         const lock = failures >= this.policy.maxFailedAttempts;
         await tx.users.update(user.id, {
           failedAttempts: lock ? 0 : failures,
-          lockedUntil: lock ? new Date(now.getTime() + this.policy.lockMinutes * 60_000).toISOString() : (current?.lockedUntil ?? null),
+          lockedUntil: lock
+            ? new Date(now.getTime() + this.policy.lockMinutes * 60_000).toISOString()
+            : (current?.lockedUntil ?? null),
         });
-        await tx.audit.append({ actor: `staff:${user.username}`, action: lock ? 'user.locked' : 'user.sign_in_failed', objectType: 'user', objectId: user.id, details: { failures } }, at);
+        await tx.audit.append(
+          {
+            actor: `staff:${user.username}`,
+            action: lock ? 'user.locked' : 'user.sign_in_failed',
+            objectType: 'user',
+            objectId: user.id,
+            details: { failures },
+          },
+          at,
+        );
       });
       throw new UnauthenticatedError('user name or passcode is wrong');
     }
     const token = Buffer.from(this.random.bytes(32)).toString('base64url');
     await this.store.transaction(async (tx) => {
       await tx.users.update(user.id, { failedAttempts: 0, lockedUntil: null });
-      await tx.sessions.insert({ tokenHash: hashToken(token), userId: user.id, createdAt: at, expiresAt: new Date(now.getTime() + this.policy.sessionMaxHours * 3_600_000).toISOString(), lastSeenAt: at });
-      await tx.audit.append({ actor: `staff:${user.username}`, action: 'user.signed_in', objectType: 'user', objectId: user.id, details: {} }, at);
+      await tx.sessions.insert({
+        tokenHash: hashToken(token),
+        userId: user.id,
+        createdAt: at,
+        expiresAt: new Date(now.getTime() + this.policy.sessionMaxHours * 3_600_000).toISOString(),
+        lastSeenAt: at,
+      });
+      await tx.audit.append(
+        {
+          actor: `staff:${user.username}`,
+          action: 'user.signed_in',
+          objectType: 'user',
+          objectId: user.id,
+          details: {},
+        },
+        at,
+      );
     });
     return { token, user: publicUser(user) };
   }
@@ -127,7 +197,9 @@ export class AuthService {
     });
     if (!found) throw new UnauthenticatedError('your session has ended; sign in again');
     const { session, user } = found;
-    const idleLimit = new Date(new Date(session.lastSeenAt).getTime() + this.policy.sessionIdleMinutes * 60_000);
+    const idleLimit = new Date(
+      new Date(session.lastSeenAt).getTime() + this.policy.sessionIdleMinutes * 60_000,
+    );
     if (user.disabled || new Date(session.expiresAt) <= now || idleLimit <= now) {
       await this.store.transaction((tx) => tx.sessions.delete(tokenHash));
       throw new UnauthenticatedError('your session has ended; sign in again');
@@ -136,7 +208,10 @@ export class AuthService {
     if (now.getTime() - new Date(session.lastSeenAt).getTime() > 60_000) {
       await this.store.transaction((tx) => tx.sessions.touch(tokenHash, now.toISOString()));
     }
-    return { user: publicUser(user), actor: { kind: 'staff', userId: user.id, username: user.username, roles: user.roles } };
+    return {
+      user: publicUser(user),
+      actor: { kind: 'staff', userId: user.id, username: user.username, roles: user.roles },
+    };
   }
 
   async signOut(token: string): Promise<void> {
@@ -146,7 +221,8 @@ export class AuthService {
   async changePasscode(actor: Actor, current: string, next: string): Promise<void> {
     if (actor.kind !== 'staff') throw new UnauthenticatedError();
     this.checkPasscodePolicy(next);
-    if (current === next) throw new InvalidInputError('the new passcode must differ from the current one');
+    if (current === next)
+      throw new InvalidInputError('the new passcode must differ from the current one');
     const user = await this.store.read((tx) => tx.users.get(actor.userId));
     if (!user || !(await this.hasher.verify(current, user.passcodeHash))) {
       throw new ForbiddenError('the current passcode is wrong');
@@ -155,22 +231,56 @@ export class AuthService {
     await this.store.transaction(async (tx) => {
       const at = this.clock.now().toISOString();
       await tx.users.update(user.id, { passcodeHash, mustChangePasscode: false });
-      await tx.audit.append({ actor: actorLabel(actor), action: 'user.passcode_changed', objectType: 'user', objectId: user.id, details: {} }, at);
+      await tx.audit.append(
+        {
+          actor: actorLabel(actor),
+          action: 'user.passcode_changed',
+          objectType: 'user',
+          objectId: user.id,
+          details: {},
+        },
+        at,
+      );
     });
   }
 
   /** A device administrator adds a staff member; the one-time passcode is returned once. */
-  async createUser(actor: Actor, input: { username: string; displayName: string; roles: StaffRole[] }): Promise<{ user: PublicUser; oneTimePasscode: string }> {
+  async createUser(
+    actor: Actor,
+    input: { username: string; displayName: string; roles: StaffRole[] },
+  ): Promise<{ user: PublicUser; oneTimePasscode: string }> {
     this.requireAdmin(actor);
-    if (input.roles.length === 0) throw new InvalidInputError('a staff member needs at least one role');
+    if (input.roles.length === 0)
+      throw new InvalidInputError('a staff member needs at least one role');
     const passcode = this.oneTimePasscode();
     const passcodeHash = await this.hasher.hash(passcode);
     const at = this.clock.now().toISOString();
-    const user: UserRecord = { id: newId(), username: input.username, displayName: input.displayName, roles: [...new Set(input.roles)], passcodeHash, mustChangePasscode: true, failedAttempts: 0, lockedUntil: null, disabled: false, createdAt: at };
+    const user: UserRecord = {
+      id: newId(),
+      username: input.username,
+      displayName: input.displayName,
+      roles: [...new Set(input.roles)],
+      passcodeHash,
+      mustChangePasscode: true,
+      failedAttempts: 0,
+      lockedUntil: null,
+      disabled: false,
+      createdAt: at,
+    };
     await this.store.transaction(async (tx) => {
-      if (await tx.users.getByUsername(input.username)) throw new ConflictError(`user name ${input.username} is taken`);
+      if (await tx.users.getByUsername(input.username))
+        throw new ConflictError(`user name ${input.username} is taken`);
       await tx.users.insert(user);
-      await tx.audit.append({ actor: actorLabel(actor), action: 'user.created', objectType: 'user', objectId: user.id, details: { username: user.username, roles: user.roles } }, at);
+      await tx.audit.append(
+        {
+          actor: actorLabel(actor),
+          action: 'user.created',
+          objectType: 'user',
+          objectId: user.id,
+          details: { username: user.username, roles: user.roles },
+        },
+        at,
+      );
     });
     return { user: publicUser(user), oneTimePasscode: passcode };
   }
@@ -182,32 +292,47 @@ export class AuthService {
 
   async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<PublicUser> {
     this.requireAdmin(actor);
-    if (actor.kind === 'staff' && actor.userId === userId) throw new InvalidInputError('you cannot disable your own account');
+    if (actor.kind === 'staff' && actor.userId === userId)
+      throw new InvalidInputError('you cannot disable your own account');
     return this.store.transaction(async (tx) => {
       const user = await tx.users.get(userId);
       if (!user) throw new NotFoundError('user', userId);
       const at = this.clock.now().toISOString();
       await tx.users.update(userId, { disabled });
       if (disabled) await tx.sessions.deleteForUser(userId);
-      await tx.audit.append({ actor: actorLabel(actor), action: disabled ? 'user.disabled' : 'user.enabled', objectType: 'user', objectId: userId, details: { username: user.username } }, at);
+      await tx.audit.append(
+        {
+          actor: actorLabel(actor),
+          action: disabled ? 'user.disabled' : 'user.enabled',
+          objectType: 'user',
+          objectId: userId,
+          details: { username: user.username },
+        },
+        at,
+      );
       return publicUser({ ...user, disabled });
     });
   }
 
   private requireAdmin(actor: Actor): void {
-    if (actor.kind !== 'staff' || !actor.roles.includes('device_admin')) throw new ForbiddenError('this needs the device_admin role');
+    if (actor.kind !== 'staff' || !actor.roles.includes('device_admin'))
+      throw new ForbiddenError('this needs the device_admin role');
   }
 
   private checkPasscodePolicy(passcode: string): void {
     if (passcode.length < this.policy.minPasscodeLength) {
-      throw new InvalidInputError(`a passcode needs at least ${this.policy.minPasscodeLength} characters`);
+      throw new InvalidInputError(
+        `a passcode needs at least ${this.policy.minPasscodeLength} characters`,
+      );
     }
-    if (new Set(passcode).size < 4) throw new InvalidInputError('a passcode needs at least 4 different characters');
+    if (new Set(passcode).size < 4)
+      throw new InvalidInputError('a passcode needs at least 4 different characters');
   }
 
   private oneTimePasscode(): string {
     let s = '';
-    for (let i = 0; i < ONE_TIME_PASSCODE_LENGTH; i++) s += PASSCODE_ALPHABET[this.random.int(PASSCODE_ALPHABET.length)];
+    for (let i = 0; i < ONE_TIME_PASSCODE_LENGTH; i++)
+      s += PASSCODE_ALPHABET[this.random.int(PASSCODE_ALPHABET.length)];
     return s.replace(/(.{4})(?=.)/g, '$1-');
   }
 }

@@ -31,7 +31,14 @@ export interface BatchMemberOutcome {
 export interface BatchReport {
   batch: BatchRecord;
   members: BatchMemberOutcome[];
-  totals: { members: number; produced: number; failed: number; cancelled: number; waiting: number; spoiledCards: number };
+  totals: {
+    members: number;
+    produced: number;
+    failed: number;
+    cancelled: number;
+    waiting: number;
+    spoiledCards: number;
+  };
 }
 
 export class BatchService {
@@ -44,7 +51,9 @@ export class BatchService {
   ) {
     events.on('request.changed', (e) => {
       if (e.batchId && !UNFINISHED.includes(e.state)) {
-        this.completeIfDone(e.batchId).catch((err: unknown) => this.log.error({ err, batchId: e.batchId }, 'batch completion check failed'));
+        this.completeIfDone(e.batchId).catch((err: unknown) =>
+          this.log.error({ err, batchId: e.batchId }, 'batch completion check failed'),
+        );
       }
     });
   }
@@ -73,7 +82,8 @@ export class BatchService {
           spoiledCards: attempts.reduce((n, a) => n + a.spoiledCards, 0),
         });
       }
-      const count = (states: RequestState[]) => members.filter((m) => states.includes(m.state)).length;
+      const count = (states: RequestState[]) =>
+        members.filter((m) => states.includes(m.state)).length;
       return {
         batch,
         members,
@@ -94,16 +104,42 @@ export class BatchService {
     const members = await this.store.transaction(async (tx) => {
       const batch = await tx.batches.get(batchId);
       if (!batch) throw new NotFoundError('batch', batchId);
-      if (batch.state !== 'open') throw new ConflictError(`batch "${batch.name}" is already ${batch.state}`);
-      const waiting = (await tx.requests.list({ batchId, limit: MAX_BATCH_MEMBERS, offset: 0 })).filter((r) => r.state === 'batched');
-      if (waiting.length === 0) throw new ConflictError(`batch "${batch.name}" has no cards waiting to be produced`);
+      if (batch.state !== 'open')
+        throw new ConflictError(`batch "${batch.name}" is already ${batch.state}`);
+      const waiting = (
+        await tx.requests.list({ batchId, limit: MAX_BATCH_MEMBERS, offset: 0 })
+      ).filter((r) => r.state === 'batched');
+      if (waiting.length === 0)
+        throw new ConflictError(`batch "${batch.name}" has no cards waiting to be produced`);
       // Check the actor against the state table before marking the batch, so a refusal changes nothing.
       const first = waiting[0] as RequestRecord;
-      transition(this.engine.process(first.processName), { id: first.id, state: first.state, requestedByUserId: first.requestedByUserId }, { type: 'release_batch' }, actor);
+      transition(
+        this.engine.process(first.processName),
+        { id: first.id, state: first.state, requestedByUserId: first.requestedByUserId },
+        { type: 'release_batch' },
+        actor,
+      );
       const at = this.clock.now().toISOString();
       await tx.batches.setState(batchId, 'running', { startedAt: at });
-      await tx.audit.append({ actor: actorLabel(actor), action: 'batch.started', objectType: 'batch', objectId: batchId, details: { name: batch.name, members: waiting.length } }, at);
-      await tx.outbox.add({ aggregateType: 'batch', aggregateId: batchId, type: 'batch.started', payload: { batchId, name: batch.name, members: waiting.length, at } }, at);
+      await tx.audit.append(
+        {
+          actor: actorLabel(actor),
+          action: 'batch.started',
+          objectType: 'batch',
+          objectId: batchId,
+          details: { name: batch.name, members: waiting.length },
+        },
+        at,
+      );
+      await tx.outbox.add(
+        {
+          aggregateType: 'batch',
+          aggregateId: batchId,
+          type: 'batch.started',
+          payload: { batchId, name: batch.name, members: waiting.length, at },
+        },
+        at,
+      );
       return waiting;
     });
     for (const r of members) await this.release(actor, r);
@@ -127,11 +163,30 @@ export class BatchService {
       const members = await tx.requests.list({ batchId, limit: MAX_BATCH_MEMBERS, offset: 0 });
       if (members.some((m) => UNFINISHED.includes(m.state))) return;
       const at = this.clock.now().toISOString();
-      const produced = members.filter((m) => m.state === 'produced' || m.state === 'collected').length;
+      const produced = members.filter(
+        (m) => m.state === 'produced' || m.state === 'collected',
+      ).length;
       const failed = members.filter((m) => m.state === 'production_failed').length;
       await tx.batches.setState(batchId, 'completed', { finishedAt: at });
-      await tx.audit.append({ actor: 'system', action: 'batch.completed', objectType: 'batch', objectId: batchId, details: { produced, failed } }, at);
-      await tx.outbox.add({ aggregateType: 'batch', aggregateId: batchId, type: 'batch.completed', payload: { batchId, produced, failed, at } }, at);
+      await tx.audit.append(
+        {
+          actor: 'system',
+          action: 'batch.completed',
+          objectType: 'batch',
+          objectId: batchId,
+          details: { produced, failed },
+        },
+        at,
+      );
+      await tx.outbox.add(
+        {
+          aggregateType: 'batch',
+          aggregateId: batchId,
+          type: 'batch.completed',
+          payload: { batchId, produced, failed, at },
+        },
+        at,
+      );
     });
   }
 }

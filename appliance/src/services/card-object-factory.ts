@@ -44,8 +44,17 @@ export async function generateCardObject(
   if (!person) throw new Error(`person ${request.personId} of request ${request.id} is missing`);
   const allocation = allocateFrom(await tx.numberRanges.all(), deps.policy.cardNumberBaseDigits);
   await tx.numberRanges.advance(allocation.rangeId, allocation.base + 1);
-  const { pin, puk } = generateCardSecrets(deps.random, allocation.cardNumber, deps.policy.pinLength);
-  const validity = cardValidity(process.cardType, deps.clock.now(), deps.policy.validity, person.validUntil);
+  const { pin, puk } = generateCardSecrets(
+    deps.random,
+    allocation.cardNumber,
+    deps.policy.pinLength,
+  );
+  const validity = cardValidity(
+    process.cardType,
+    deps.clock.now(),
+    deps.policy.validity,
+    person.validUntil,
+  );
   const id = newId();
   const card: CardRecord = {
     id,
@@ -75,9 +84,29 @@ export async function generateCardObject(
     validUntil: card.validUntil,
     numberRange: allocation.rangeId,
   };
-  await tx.audit.append({ actor: 'system', action: 'card.generated', objectType: 'card', objectId: id, details: { requestId: request.id, ...facts } }, at);
+  await tx.audit.append(
+    {
+      actor: 'system',
+      action: 'card.generated',
+      objectType: 'card',
+      objectId: id,
+      details: { requestId: request.id, ...facts },
+    },
+    at,
+  );
   await tx.outbox.add(
-    { aggregateType: 'card', aggregateId: id, type: 'card.generated', payload: { requestId: request.id, personId: request.personId, status: card.status, guid: card.guid, ...facts } },
+    {
+      aggregateType: 'card',
+      aggregateId: id,
+      type: 'card.generated',
+      payload: {
+        requestId: request.id,
+        personId: request.personId,
+        status: card.status,
+        guid: card.guid,
+        ...facts,
+      },
+    },
     at,
   );
   return card;
@@ -93,9 +122,30 @@ export async function recordCardStatus(
   facts: Record<string, unknown> = {},
 ): Promise<void> {
   await tx.cards.update(card.id, { status, updatedAt: at });
-  await tx.audit.append({ actor, action: `card.${status}`, objectType: 'card', objectId: card.id, details: { cardNumber: card.cardNumber, ...facts } }, at);
+  await tx.audit.append(
+    {
+      actor,
+      action: `card.${status}`,
+      objectType: 'card',
+      objectId: card.id,
+      details: { cardNumber: card.cardNumber, ...facts },
+    },
+    at,
+  );
   await tx.outbox.add(
-    { aggregateType: 'card', aggregateId: card.id, type: 'card.status_changed', payload: { cardId: card.id, cardNumber: card.cardNumber, requestId: card.requestId, status, at, ...facts } },
+    {
+      aggregateType: 'card',
+      aggregateId: card.id,
+      type: 'card.status_changed',
+      payload: {
+        cardId: card.id,
+        cardNumber: card.cardNumber,
+        requestId: card.requestId,
+        status,
+        at,
+        ...facts,
+      },
+    },
     at,
   );
 }

@@ -62,7 +62,10 @@ export class DeviceStatusService {
       store.isWritable(),
       this.printerStatus(),
       encoder.status(),
-      store.read(async (tx) => ({ outbox: await tx.outbox.countPending(), spoiled: await tx.attempts.spoiledTotal() })),
+      store.read(async (tx) => ({
+        outbox: await tx.outbox.countPending(),
+        spoiled: await tx.attempts.spoiledTotal(),
+      })),
     ]);
     return {
       status: writable && printerStatus.state !== 'fault' ? 'ok' : 'degraded',
@@ -73,7 +76,11 @@ export class DeviceStatusService {
         encoder: { driver: encoder.kind, status: encoderStatus },
         leds: { driver: leds.kind, pattern: leds.current() },
       },
-      production: { pending: production.pending(), current: production.currentRequest(), spoiledCards: counts.spoiled },
+      production: {
+        pending: production.pending(),
+        current: production.currentRequest(),
+        spoiledCards: counts.spoiled,
+      },
       outbox: { pending: counts.outbox },
     };
   }

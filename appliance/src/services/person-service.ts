@@ -58,12 +58,36 @@ export class PersonService {
     await this.store.transaction(async (tx) => {
       if (person.hostPersonId) {
         const host = await tx.persons.get(person.hostPersonId);
-        if (!host || host.kind !== 'employee') throw new InvalidInputError('the host must be an employee in the directory');
+        if (!host || host.kind !== 'employee')
+          throw new InvalidInputError('the host must be an employee in the directory');
       }
       await tx.persons.insert(person);
-      const facts = { kind: person.kind, name: person.name, company: person.company, email: person.email, validUntil: person.validUntil };
-      await tx.audit.append({ actor: actorLabel(actor), action: 'person.created', objectType: 'person', objectId: person.id, details: facts }, at);
-      await tx.outbox.add({ aggregateType: 'person', aggregateId: person.id, type: 'person.created', payload: { personId: person.id, ...facts, at } }, at);
+      const facts = {
+        kind: person.kind,
+        name: person.name,
+        company: person.company,
+        email: person.email,
+        validUntil: person.validUntil,
+      };
+      await tx.audit.append(
+        {
+          actor: actorLabel(actor),
+          action: 'person.created',
+          objectType: 'person',
+          objectId: person.id,
+          details: facts,
+        },
+        at,
+      );
+      await tx.outbox.add(
+        {
+          aggregateType: 'person',
+          aggregateId: person.id,
+          type: 'person.created',
+          payload: { personId: person.id, ...facts, at },
+        },
+        at,
+      );
     });
     return person;
   }

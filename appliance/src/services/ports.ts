@@ -40,7 +40,7 @@ export interface CardArtworkRenderer {
 export interface CardCertificateRequest {
   cardNumber: string;
   cardType: CardType;
-  holder: { name: string; email?: string; company?: string };
+  holder: { name: string; email?: string; upn?: string; company?: string };
   algorithm: KeyAlgorithm;
   publicKeySpkiDer: Uint8Array;
   signWithCardKey(data: Uint8Array): Promise<Uint8Array>;
@@ -50,5 +50,7 @@ export interface CardCertificateRequest {
 
 /** Step 6 of the seed: the CA issues a certificate for a key generated on the card. */
 export interface CardCertificateIssuer {
-  issue(request: CardCertificateRequest): Promise<{ certificateDer: Uint8Array; serialHex: string }>;
+  issue(
+    request: CardCertificateRequest,
+  ): Promise<{ certificateDer: Uint8Array; serialHex: string }>;
 }

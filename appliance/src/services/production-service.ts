@@ -126,68 +126,104 @@ export class ProductionService {
     const request = await store.read((tx) => tx.requests.get(requestId));
     // Cancelled or already handled since it was queued: nothing to do.
     if (!request || request.state !== 'queued') return;
-    const { extra: attempt } = await engine.apply(requestId, { type: 'start_production' }, SYSTEM_ACTOR, {
-      within: async (tx, { at }) => {
-        const card = await tx.cards.getByRequest(requestId);
-        if (!card) throw new Error(`request ${requestId} has no card object`);
-        const previous = await tx.attempts.forRequest(requestId);
-        const id = newId();
-        const number = previous.length + 1;
-        await tx.attempts.insert({
-          id,
-          requestId,
-          cardId: card.id,
-          attempt: number,
-          batchId: request.batchId,
-          startedAt: at,
-          finishedAt: null,
-          outcome: 'running',
-          reason: null,
-          spoiledCards: 0,
-          bytesSent: 0,
-          printer: this.deps.printer.kind,
-          encoder: this.deps.encoder.kind,
-        });
-        return { id, card };
+    const { extra: attempt } = await engine.apply(
+      requestId,
+      { type: 'start_production' },
+      SYSTEM_ACTOR,
+      {
+        within: async (tx, { at }) => {
+          const card = await tx.cards.getByRequest(requestId);
+          if (!card) throw new Error(`request ${requestId} has no card object`);
+          const previous = await tx.attempts.forRequest(requestId);
+          const id = newId();
+          const number = previous.length + 1;
+          await tx.attempts.insert({
+            id,
+            requestId,
+            cardId: card.id,
+            attempt: number,
+            batchId: request.batchId,
+            startedAt: at,
+            finishedAt: null,
+            outcome: 'running',
+            reason: null,
+            spoiledCards: 0,
+            bytesSent: 0,
+            printer: this.deps.printer.kind,
+            encoder: this.deps.encoder.kind,
+          });
+          return { id, card };
+        },
       },
-    });
+    );
     this.deps.events.emit('device.changed');
     try {
       const result = await this.runDevices(request, attempt.card);
       await engine.apply(requestId, { type: 'production_succeeded' }, SYSTEM_ACTOR, {
         within: async (tx, { at }) => {
-          await tx.cards.update(attempt.card.id, { chipSerial: result.chipSerial, certificateDer: result.certificateDer, updatedAt: at });
+          await tx.cards.update(attempt.card.id, {
+            chipSerial: result.chipSerial,
+            certificateDer: result.certificateDer,
+            updatedAt: at,
+          });
           await recordCardStatus(tx, attempt.card, 'produced', 'system', at, {
             chipSerial: result.chipSerial,
             certificateSerial: result.certificateSerial,
           });
-          await tx.attempts.finish(attempt.id, 'succeeded', { finishedAt: at, reason: null, spoiledCards: 0, bytesSent: result.bytesSent });
+          await tx.attempts.finish(attempt.id, 'succeeded', {
+            finishedAt: at,
+            reason: null,
+            spoiledCards: 0,
+            bytesSent: result.bytesSent,
+          });
         },
       });
     } catch (err) {
-      const failure = err instanceof ProductionFailure ? err : this.describe(err, false, 'production');
+      const failure =
+        err instanceof ProductionFailure ? err : this.describe(err, false, 'production');
       await this.fail(requestId, failure, attempt.id);
     } finally {
       this.deps.events.emit('device.changed');
     }
   }
 
-  private async fail(requestId: string, failure: ProductionFailure, attemptId?: string): Promise<void> {
-    await this.deps.engine.apply(requestId, { type: 'production_failed', reason: failure.reason }, SYSTEM_ACTOR, {
-      within: async (tx, { at }) => {
-        const running = attemptId ? [{ id: attemptId }] : (await tx.attempts.forRequest(requestId)).filter((a) => a.finishedAt === null);
-        for (const a of running) {
-          await tx.attempts.finish(a.id, 'failed', { finishedAt: at, reason: failure.reason, spoiledCards: failure.cardFed ? 1 : 0, bytesSent: 0 });
-        }
+  private async fail(
+    requestId: string,
+    failure: ProductionFailure,
+    attemptId?: string,
+  ): Promise<void> {
+    await this.deps.engine.apply(
+      requestId,
+      { type: 'production_failed', reason: failure.reason },
+      SYSTEM_ACTOR,
+      {
+        within: async (tx, { at }) => {
+          const running = attemptId
+            ? [{ id: attemptId }]
+            : (await tx.attempts.forRequest(requestId)).filter((a) => a.finishedAt === null);
+          for (const a of running) {
+            await tx.attempts.finish(a.id, 'failed', {
+              finishedAt: at,
+              reason: failure.reason,
+              spoiledCards: failure.cardFed ? 1 : 0,
+              bytesSent: 0,
+            });
+          }
+        },
+        details: { spoiledCards: failure.cardFed ? 1 : 0 },
       },
-      details: { spoiledCards: failure.cardFed ? 1 : 0 },
-    });
+    );
   }
 
   private async runDevices(
     request: RequestRecord,
     card: CardRecord,
-  ): Promise<{ chipSerial: string; certificateDer: Uint8Array | null; certificateSerial: string | null; bytesSent: number }> {
+  ): Promise<{
+    chipSerial: string;
+    certificateDer: Uint8Array | null;
+    certificateSerial: string | null;
+    bytesSent: number;
+  }> {
     const { printer, encoder, renderer, sealer } = this.deps;
     const process = this.deps.engine.process(request.processName);
     const digital = needsCertificate(process);
@@ -196,7 +232,11 @@ export class ProductionService {
     if (digital && !issuer) throw new ProductionFailure(NO_CA_REASON, false);
     const person = await this.deps.store.read((tx) => tx.persons.get(request.personId));
     if (!person) throw new ProductionFailure('the card holder record is missing', false);
-    if (!card.pinSealed) throw new ProductionFailure('the card has no PIN left to set (it was revealed or destroyed)', false);
+    if (!card.pinSealed)
+      throw new ProductionFailure(
+        'the card has no PIN left to set (it was revealed or destroyed)',
+        false,
+      );
 
     let artwork;
     try {
@@ -239,7 +279,13 @@ export class ProductionService {
                   const issued = await issuer.issue({
                     cardNumber: card.cardNumber,
                     cardType: card.cardType,
-                    holder: { name: person.name, ...(person.email ? { email: person.email } : {}), ...(person.company ? { company: person.company } : {}) },
+                    holder: {
+                      name: person.name,
+                      ...(person.email ? { email: person.email } : {}),
+                      // Employees log on with the card: their UPN is their directory e-mail.
+                      ...(person.email && person.kind === 'employee' ? { upn: person.email } : {}),
+                      ...(person.company ? { company: person.company } : {}),
+                    },
                     algorithm: req.algorithm,
                     publicKeySpkiDer: req.publicKeySpkiDer,
                     signWithCardKey: req.signWithCardKey,
@@ -260,7 +306,8 @@ export class ProductionService {
       const printed = await printer.print(artwork);
       // Verify: the printer must be back to ready with no fault after the eject.
       const after = await printer.status();
-      if (after.state === 'fault') throw new PrinterFaultError(after.fault ?? 'mechanical', true, after.rawFault);
+      if (after.state === 'fault')
+        throw new PrinterFaultError(after.fault ?? 'mechanical', true, after.rawFault);
       return {
         chipSerial: personalization.chipSerial,
         certificateDer: personalization.certificateDer ?? null,
@@ -270,7 +317,11 @@ export class ProductionService {
     } catch (err) {
       const failure = err instanceof ProductionFailure ? err : this.describe(err, cardFed, step);
       if (failure.cardFed) {
-        await printer.reject().catch((e: unknown) => this.deps.log.warn({ err: e }, 'could not move the spoiled card to the reject tray'));
+        await printer
+          .reject()
+          .catch((e: unknown) =>
+            this.deps.log.warn({ err: e }, 'could not move the spoiled card to the reject tray'),
+          );
       }
       throw failure;
     }
@@ -279,7 +330,10 @@ export class ProductionService {
   /** Turn a device or CA error into a reason an operator can act on. Never includes secrets. */
   private describe(err: unknown, cardFed: boolean, step: ProductionStep): ProductionFailure {
     if (err instanceof PrinterFaultError) {
-      return new ProductionFailure(`printer: ${err.fault.replace(/_/g, ' ')}`, cardFed || err.cardFed);
+      return new ProductionFailure(
+        `printer: ${err.fault.replace(/_/g, ' ')}`,
+        cardFed || err.cardFed,
+      );
     }
     const device = step === 'encode' ? 'encoder' : step === 'layout' ? 'layout' : 'printer';
     if (err instanceof DeviceError) {
@@ -287,7 +341,10 @@ export class ProductionService {
     }
     // Our own typed errors (CA, layout) carry a stable code and a message free of secrets.
     if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-      return new ProductionFailure(`${step === 'encode' ? 'certificate' : device}: ${err.message}`, cardFed);
+      return new ProductionFailure(
+        `${step === 'encode' ? 'certificate' : device}: ${err.message}`,
+        cardFed,
+      );
     }
     this.deps.log.error({ err }, 'production failed with an unexpected error');
     const name = err instanceof Error ? err.name : 'error';

@@ -4,15 +4,33 @@
  * production, retry or cancel, and security staff hand the card over. Each use case is one
  * or more WorkflowEngine transitions; this module adds the records around them.
  */
-import { ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+} from '../core/errors.js';
 import type { Clock, RandomSource } from '../core/ports.js';
-import type { CardRecord, PersonRecord, Photo, ProductionAttemptRecord, RequestRecord, TransitionRecord } from '../core/records.js';
+import type {
+  CardRecord,
+  PersonRecord,
+  Photo,
+  ProductionAttemptRecord,
+  RequestRecord,
+  TransitionRecord,
+} from '../core/records.js';
 import { actorLabel, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
 import type { RequestQuery, Store } from '../core/store-ports.js';
 import type { CardType, ProcessDefinition } from '../core/workflow/processes.js';
 import type { RequestState } from '../core/workflow/request-machine.js';
-import { generateCardObject, pinContext, recordCardStatus, type CardObjectDeps } from './card-object-factory.js';
+import {
+  generateCardObject,
+  pinContext,
+  recordCardStatus,
+  type CardObjectDeps,
+} from './card-object-factory.js';
 import type { Logger } from './ports.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
@@ -54,7 +72,12 @@ export class RequestService {
   constructor(
     private readonly store: Store,
     private readonly engine: WorkflowEngine,
-    private readonly deps: CardObjectDeps & { walkUp: WalkUpPolicy; sealer: SecretSealer; random: RandomSource; clock: Clock },
+    private readonly deps: CardObjectDeps & {
+      walkUp: WalkUpPolicy;
+      sealer: SecretSealer;
+      random: RandomSource;
+      clock: Clock;
+    },
     private readonly log: Logger,
   ) {
     engine.onEffect('generateCardObject', async (id) => {
@@ -66,7 +89,9 @@ export class RequestService {
   async submitWalkUp(input: WalkUpInput): Promise<{ request: RequestRecord; statusCode: string }> {
     const processName = this.deps.walkUp.processForKind[input.kind];
     if (!processName || !this.engine.catalog.isEnabled(processName)) {
-      throw new InvalidInputError(`this kiosk does not take walk-up requests for ${input.kind} cards`);
+      throw new InvalidInputError(
+        `this kiosk does not take walk-up requests for ${input.kind} cards`,
+      );
     }
     const process = this.engine.process(processName);
     if (input.kind === 'contractor' && !input.validUntil) {
@@ -78,7 +103,8 @@ export class RequestService {
     await this.store.transaction(async (tx) => {
       if (input.hostPersonId) {
         const host = await tx.persons.get(input.hostPersonId);
-        if (!host || host.kind !== 'employee') throw new InvalidInputError('the chosen host is not an employee in the directory');
+        if (!host || host.kind !== 'employee')
+          throw new InvalidInputError('the chosen host is not an employee in the directory');
       }
       const person = this.newPerson(input);
       await tx.persons.insert(person);
@@ -92,11 +118,17 @@ export class RequestService {
   }
 
   /** Seed step 2: a registration officer starts "Produce card" for a person under a process. */
-  async produceCard(actor: Actor, input: { personId: string; processName: string; purpose?: string }): Promise<RequestRecord> {
+  async produceCard(
+    actor: Actor,
+    input: { personId: string; processName: string; purpose?: string },
+  ): Promise<RequestRecord> {
     const process = this.engine.catalog.get(input.processName);
     if (!process) throw new InvalidInputError(`unknown process ${input.processName}`);
     if (!this.engine.catalog.isEnabled(process.name)) {
-      throw new DomainError('PROCESS_NOT_ENABLED', `process ${process.name} is not enabled on this device`);
+      throw new DomainError(
+        'PROCESS_NOT_ENABLED',
+        `process ${process.name} is not enabled on this device`,
+      );
     }
     if (actor.kind !== 'staff' || !actor.roles.includes('registration_officer')) {
       throw new ForbiddenError('"Produce card" needs the registration_officer role');
@@ -106,12 +138,19 @@ export class RequestService {
       const person = await tx.persons.get(input.personId);
       if (!person) throw new NotFoundError('person', input.personId);
       if (person.kind !== process.cardType) {
-        throw new InvalidInputError(`process ${process.name} makes ${process.cardType} cards, but this person is a ${person.kind}`);
+        throw new InvalidInputError(
+          `process ${process.name} makes ${process.cardType} cards, but this person is a ${person.kind}`,
+        );
       }
       if (person.kind === 'contractor' && !person.validUntil) {
-        throw new InvalidInputError('a contractor needs an end date (validUntil) before a card can be made');
+        throw new InvalidInputError(
+          'a contractor needs an end date (validUntil) before a card can be made',
+        );
       }
-      await this.insertRequest(tx, requestId, process, person, actor, { purpose: input.purpose ?? null, statusCodeHash: null });
+      await this.insertRequest(tx, requestId, process, person, actor, {
+        purpose: input.purpose ?? null,
+        statusCodeHash: null,
+      });
     });
     await this.engine.apply(requestId, { type: 'submit' }, actor);
     return this.current(requestId);
@@ -152,26 +191,63 @@ export class RequestService {
   }
 
   /** Seed step 5: single production starts at once; mass production joins a named batch. */
-  async chooseProduction(actor: Actor, requestId: string, choice: { mode: 'single' } | { mode: 'mass'; batchName: string }): Promise<RequestRecord> {
+  async chooseProduction(
+    actor: Actor,
+    requestId: string,
+    choice: { mode: 'single' } | { mode: 'mass'; batchName: string },
+  ): Promise<RequestRecord> {
     if (choice.mode === 'single') {
       return (await this.engine.apply(requestId, { type: 'choose_single' }, actor)).request;
     }
     const batchName = choice.batchName.trim();
-    const { request } = await this.engine.apply(requestId, { type: 'choose_mass', batchName }, actor, {
-      before: async (tx, { at }) => {
-        const existing = await tx.batches.getByName(batchName);
-        if (existing) {
-          if (existing.state !== 'open') throw new ConflictError(`batch "${batchName}" is ${existing.state} and takes no more cards`);
-          return { batchId: existing.id };
-        }
-        const id = newId();
-        await tx.batches.insert({ id, name: batchName, state: 'open', createdBy: actorLabel(actor), createdAt: at, startedAt: null, finishedAt: null });
-        await tx.audit.append({ actor: actorLabel(actor), action: 'batch.created', objectType: 'batch', objectId: id, details: { name: batchName } }, at);
-        await tx.outbox.add({ aggregateType: 'batch', aggregateId: id, type: 'batch.created', payload: { batchId: id, name: batchName, at } }, at);
-        return { batchId: id };
+    const { request } = await this.engine.apply(
+      requestId,
+      { type: 'choose_mass', batchName },
+      actor,
+      {
+        before: async (tx, { at }) => {
+          const existing = await tx.batches.getByName(batchName);
+          if (existing) {
+            if (existing.state !== 'open')
+              throw new ConflictError(
+                `batch "${batchName}" is ${existing.state} and takes no more cards`,
+              );
+            return { batchId: existing.id };
+          }
+          const id = newId();
+          await tx.batches.insert({
+            id,
+            name: batchName,
+            state: 'open',
+            createdBy: actorLabel(actor),
+            createdAt: at,
+            startedAt: null,
+            finishedAt: null,
+          });
+          await tx.audit.append(
+            {
+              actor: actorLabel(actor),
+              action: 'batch.created',
+              objectType: 'batch',
+              objectId: id,
+              details: { name: batchName },
+            },
+            at,
+          );
+          await tx.outbox.add(
+            {
+              aggregateType: 'batch',
+              aggregateId: id,
+              type: 'batch.created',
+              payload: { batchId: id, name: batchName, at },
+            },
+            at,
+          );
+          return { batchId: id };
+        },
+        details: { batchName },
       },
-      details: { batchName },
-    });
+    );
     return request;
   }
 
@@ -179,15 +255,22 @@ export class RequestService {
    * Step 8: security staff hand the produced card to its holder. The PIN is opened, destroyed
    * on the device in the same transaction, and returned once, for the holder's eyes only.
    */
-  async collect(actor: Actor, requestId: string): Promise<{ request: RequestRecord; card: CardRecord; pin: string }> {
+  async collect(
+    actor: Actor,
+    requestId: string,
+  ): Promise<{ request: RequestRecord; card: CardRecord; pin: string }> {
     const { request, extra } = await this.engine.apply(requestId, { type: 'collect' }, actor, {
       within: async (tx, { at }) => {
         const card = await tx.cards.getByRequest(requestId);
-        if (!card || !card.pinSealed) throw new ConflictError('this card has no PIN left to reveal');
+        if (!card || !card.pinSealed)
+          throw new ConflictError('this card has no PIN left to reveal');
         const pin = this.deps.sealer.open(card.pinSealed, pinContext(card.id));
         await tx.cards.update(card.id, { pinSealed: null, pinRevealedAt: at });
         await recordCardStatus(tx, card, 'collected', actorLabel(actor), at, { pinRevealed: true });
-        return { card: { ...card, pinSealed: null, pinRevealedAt: at, status: 'collected' as const }, pin };
+        return {
+          card: { ...card, pinSealed: null, pinRevealedAt: at, status: 'collected' as const },
+          pin,
+        };
       },
     });
     return { request, card: extra.card, pin: extra.pin };
@@ -196,7 +279,8 @@ export class RequestService {
   /** Step 4, run as the system right after approval (or submit, without approval). */
   async generateCard(requestId: string): Promise<CardRecord> {
     const { extra } = await this.engine.apply(requestId, { type: 'generate_card' }, SYSTEM_ACTOR, {
-      within: (tx, { request, process, at }) => generateCardObject(tx, request, process, at, this.deps),
+      within: (tx, { request, process, at }) =>
+        generateCardObject(tx, request, process, at, this.deps),
     });
     return extra;
   }
@@ -229,12 +313,16 @@ export class RequestService {
   /** What a walk-up may see of its own request, found by its status code. */
   async walkUpStatus(code: string): Promise<{ requestId: string; status: WalkUpStatus }> {
     const normalized = normalizeStatusCode(code);
-    if (!normalized) throw new InvalidInputError('a status code has 8 letters and digits, like K7M4-Q2X9');
+    if (!normalized)
+      throw new InvalidInputError('a status code has 8 letters and digits, like K7M4-Q2X9');
     return this.store.read(async (tx) => {
       const request = await tx.requests.getByStatusCodeHash(statusCodeHash(normalized));
       if (!request) throw new NotFoundError('request with status code', code.toUpperCase());
       const person = await tx.persons.get(request.personId);
-      const showReason = request.state === 'rejected' || request.state === 'production_failed' || request.state === 'cancelled';
+      const showReason =
+        request.state === 'rejected' ||
+        request.state === 'production_failed' ||
+        request.state === 'cancelled';
       return {
         requestId: request.id,
         status: {
@@ -297,7 +385,11 @@ export class RequestService {
       updatedAt: at,
     };
     await tx.requests.insert(request);
-    await recordTransition(tx, request, null, 'create', actor, null, at, { personId: person.id, cardType: process.cardType, idType: process.idType });
+    await recordTransition(tx, request, null, 'create', actor, null, at, {
+      personId: person.id,
+      cardType: process.cardType,
+      idType: process.idType,
+    });
   }
 }
 

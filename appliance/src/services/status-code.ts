@@ -17,11 +17,7 @@ export function newStatusCode(random: RandomSource): string {
 
 /** Accept what people type: any case, with or without the dash, O for 0 and I/L for 1. */
 export function normalizeStatusCode(input: string): string | null {
-  const s = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (s.length !== STATUS_CODE_SYMBOLS || [...s].some((c) => !ALPHABET.includes(c))) return null;
   return s;
 }

@@ -25,9 +25,20 @@ export interface ApplyOptions<T> {
    * Writes in the same transaction once the transition is allowed but before the state is
    * saved; may return the batch the request joins (which must exist before it is referenced).
    */
-  before?: (tx: StoreTx, ctx: { request: RequestRecord; process: ProcessDefinition; at: string }) => Promise<{ batchId?: string | null } | void>;
+  before?: (
+    tx: StoreTx,
+    ctx: { request: RequestRecord; process: ProcessDefinition; at: string },
+  ) => Promise<{ batchId?: string | null } | void>;
   /** Extra writes in the same transaction, after the state change (e.g. the card object). */
-  within?: (tx: StoreTx, ctx: { request: RequestRecord; process: ProcessDefinition; outcome: TransitionOutcome; at: string }) => Promise<T>;
+  within?: (
+    tx: StoreTx,
+    ctx: {
+      request: RequestRecord;
+      process: ProcessDefinition;
+      outcome: TransitionOutcome;
+      at: string;
+    },
+  ) => Promise<T>;
   /** Extra, non-secret facts for the audit and outbox events. */
   details?: Record<string, unknown>;
 }
@@ -39,7 +50,10 @@ export interface ApplyResult<T> {
 }
 
 export class WorkflowEngine {
-  private readonly handlers = new Map<AfterCommitEffect, (requestId: string) => Promise<void> | void>();
+  private readonly handlers = new Map<
+    AfterCommitEffect,
+    (requestId: string) => Promise<void> | void
+  >();
 
   constructor(
     private readonly store: Store,
@@ -78,7 +92,9 @@ export class WorkflowEngine {
       );
       const at = this.clock.now().toISOString();
       const reason = event.reason?.trim() || null;
-      const prepared = options.before ? await options.before(tx, { request, process, at }) : undefined;
+      const prepared = options.before
+        ? await options.before(tx, { request, process, at })
+        : undefined;
       const batchId = prepared ? prepared.batchId : undefined;
       const changed = await tx.requests.updateState(request.id, request.state, outcome.next, {
         stateReason: reason,
@@ -95,8 +111,19 @@ export class WorkflowEngine {
         updatedAt: at,
         ...(batchId !== undefined ? { batchId } : {}),
       };
-      await recordTransition(tx, updated, outcome.from, event.type, actor, reason, at, options.details ?? {});
-      const extra = options.within ? await options.within(tx, { request: updated, process, outcome, at }) : (undefined as T);
+      await recordTransition(
+        tx,
+        updated,
+        outcome.from,
+        event.type,
+        actor,
+        reason,
+        at,
+        options.details ?? {},
+      );
+      const extra = options.within
+        ? await options.within(tx, { request: updated, process, outcome, at })
+        : (undefined as T);
       return { request: updated, outcome, extra };
     });
     await this.afterCommit(result.request, result.outcome.effects);
@@ -124,7 +151,10 @@ export class WorkflowEngine {
       try {
         await handler(request.id);
       } catch (err) {
-        this.log.error({ err, effect, requestId: request.id }, 'workflow effect failed; it is retried at the next start');
+        this.log.error(
+          { err, effect, requestId: request.id },
+          'workflow effect failed; it is retried at the next start',
+        );
       }
     }
   }
@@ -142,14 +172,28 @@ export async function recordTransition(
   details: Record<string, unknown>,
 ): Promise<void> {
   const label = actorLabel(actor);
-  await tx.requests.addTransition({ requestId: request.id, fromState: from, toState: request.state, event, actor: label, reason, at });
+  await tx.requests.addTransition({
+    requestId: request.id,
+    fromState: from,
+    toState: request.state,
+    event,
+    actor: label,
+    reason,
+    at,
+  });
   await tx.audit.append(
     {
       actor: label,
       action: `request.${event}`,
       objectType: 'request',
       objectId: request.id,
-      details: { from, to: request.state, process: request.processName, ...(reason ? { reason } : {}), ...details },
+      details: {
+        from,
+        to: request.state,
+        process: request.processName,
+        ...(reason ? { reason } : {}),
+        ...details,
+      },
     },
     at,
   );

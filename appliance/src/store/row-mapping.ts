@@ -27,7 +27,10 @@ export function blob(v: Uint8Array | null): Buffer | null {
 }
 
 /** Build "WHERE a = ? AND b = ?" from the defined filters. */
-export function where(filters: Record<string, SqlValue | undefined>): { sql: string; params: SqlValue[] } {
+export function where(filters: Record<string, SqlValue | undefined>): {
+  sql: string;
+  params: SqlValue[];
+} {
   const parts: string[] = [];
   const params: SqlValue[] = [];
   for (const [column, value] of Object.entries(filters)) {

@@ -11,8 +11,19 @@ import type { Row, SqliteConnection } from './sqlite-connection.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function auditHash(prevHash: string, e: Omit<AuditEventRecord, 'hash' | 'prevHash'>): string {
-  const canonical = JSON.stringify([e.seq, e.at, e.actor, e.action, e.objectType, e.objectId, canonicalize(e.details)]);
+export function auditHash(
+  prevHash: string,
+  e: Omit<AuditEventRecord, 'hash' | 'prevHash'>,
+): string {
+  const canonical = JSON.stringify([
+    e.seq,
+    e.at,
+    e.actor,
+    e.action,
+    e.objectType,
+    e.objectId,
+    canonicalize(e.details),
+  ]);
   return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 }
 
@@ -40,14 +51,32 @@ export class SqliteAuditLog implements AuditLog {
     const hash = auditHash(prevHash, record);
     await this.db.run(
       'INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [seq, at, e.actor, e.action, e.objectType, e.objectId, JSON.stringify(details), prevHash, hash],
+      [
+        seq,
+        at,
+        e.actor,
+        e.action,
+        e.objectType,
+        e.objectId,
+        JSON.stringify(details),
+        prevHash,
+        hash,
+      ],
     );
     return { ...record, prevHash, hash };
   }
 
   async list(q: AuditQuery): Promise<AuditEventRecord[]> {
-    const w = where({ object_type: q.objectType, object_id: q.objectId, actor: q.actor, action: q.action });
-    const rows = await this.db.all(`SELECT * FROM audit_events ${w.sql} ORDER BY seq DESC LIMIT ? OFFSET ?`, [...w.params, q.limit, q.offset]);
+    const w = where({
+      object_type: q.objectType,
+      object_id: q.objectId,
+      actor: q.actor,
+      action: q.action,
+    });
+    const rows = await this.db.all(
+      `SELECT * FROM audit_events ${w.sql} ORDER BY seq DESC LIMIT ? OFFSET ?`,
+      [...w.params, q.limit, q.offset],
+    );
     return rows.map(toAudit);
   }
 

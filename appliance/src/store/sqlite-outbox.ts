@@ -25,7 +25,10 @@ export class SqliteOutbox implements Outbox {
   }
 
   async pending(limit: number): Promise<OutboxEventRecord[]> {
-    const rows = await this.db.all('SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY priority, seq LIMIT ?', [limit]);
+    const rows = await this.db.all(
+      'SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY priority, seq LIMIT ?',
+      [limit],
+    );
     return rows.map(toOutbox);
   }
 

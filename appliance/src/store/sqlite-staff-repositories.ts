@@ -1,7 +1,12 @@
 /** SQLite adapters for staff users, their sessions and idempotency records. */
 import type { SessionRecord, UserRecord } from '../core/records.js';
 import type { StaffRole } from '../core/roles.js';
-import type { IdempotencyRecord, IdempotencyRepository, SessionRepository, UserRepository } from '../core/store-ports.js';
+import type {
+  IdempotencyRecord,
+  IdempotencyRepository,
+  SessionRepository,
+  UserRepository,
+} from '../core/store-ports.js';
 import { num, str, strOrNull } from './row-mapping.js';
 import type { Row, SqlValue, SqliteConnection } from './sqlite-connection.js';
 
@@ -22,7 +27,18 @@ export class SqliteUserRepository implements UserRepository {
     await this.db.run(
       `INSERT INTO users (id, username, display_name, roles, passcode_hash, must_change_passcode, failed_attempts, locked_until, disabled, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [u.id, u.username, u.displayName, JSON.stringify(u.roles), u.passcodeHash, u.mustChangePasscode ? 1 : 0, u.failedAttempts, u.lockedUntil, u.disabled ? 1 : 0, u.createdAt],
+      [
+        u.id,
+        u.username,
+        u.displayName,
+        JSON.stringify(u.roles),
+        u.passcodeHash,
+        u.mustChangePasscode ? 1 : 0,
+        u.failedAttempts,
+        u.lockedUntil,
+        u.disabled ? 1 : 0,
+        u.createdAt,
+      ],
     );
   }
 
@@ -36,14 +52,25 @@ export class SqliteUserRepository implements UserRepository {
     return row ? toUser(row) : null;
   }
 
-  async update(id: string, changes: Partial<Omit<UserRecord, 'id' | 'username' | 'createdAt'>>): Promise<void> {
+  async update(
+    id: string,
+    changes: Partial<Omit<UserRecord, 'id' | 'username' | 'createdAt'>>,
+  ): Promise<void> {
     const sets: string[] = [];
     const params: SqlValue[] = [];
     for (const [key, value] of Object.entries(changes)) {
       const column = USER_COLUMNS[key];
       if (!column) throw new Error(`unknown user field ${key}`);
       sets.push(`${column} = ?`);
-      params.push(key === 'roles' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? 1 : 0) : (value as SqlValue));
+      params.push(
+        key === 'roles'
+          ? JSON.stringify(value)
+          : typeof value === 'boolean'
+            ? value
+              ? 1
+              : 0
+            : (value as SqlValue),
+      );
     }
     if (sets.length === 0) return;
     await this.db.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
@@ -77,24 +104,30 @@ export class SqliteSessionRepository implements SessionRepository {
   constructor(private readonly db: SqliteConnection) {}
 
   async insert(s: SessionRecord): Promise<void> {
-    await this.db.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)', [
-      s.tokenHash,
-      s.userId,
-      s.createdAt,
-      s.expiresAt,
-      s.lastSeenAt,
-    ]);
+    await this.db.run(
+      'INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
+      [s.tokenHash, s.userId, s.createdAt, s.expiresAt, s.lastSeenAt],
+    );
   }
 
   async get(tokenHash: string): Promise<SessionRecord | null> {
     const r = await this.db.get('SELECT * FROM sessions WHERE token_hash = ?', [tokenHash]);
     return r
-      ? { tokenHash: str(r.token_hash), userId: str(r.user_id), createdAt: str(r.created_at), expiresAt: str(r.expires_at), lastSeenAt: str(r.last_seen_at) }
+      ? {
+          tokenHash: str(r.token_hash),
+          userId: str(r.user_id),
+          createdAt: str(r.created_at),
+          expiresAt: str(r.expires_at),
+          lastSeenAt: str(r.last_seen_at),
+        }
       : null;
   }
 
   async touch(tokenHash: string, lastSeenAt: string): Promise<void> {
-    await this.db.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', [lastSeenAt, tokenHash]);
+    await this.db.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', [
+      lastSeenAt,
+      tokenHash,
+    ]);
   }
 
   async delete(tokenHash: string): Promise<void> {
@@ -110,9 +143,19 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
   constructor(private readonly db: SqliteConnection) {}
 
   async get(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const r = await this.db.get('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?', [scope, key]);
+    const r = await this.db.get('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?', [
+      scope,
+      key,
+    ]);
     return r
-      ? { scope: str(r.scope), key: str(r.key), fingerprint: str(r.fingerprint), statusCode: num(r.status_code), body: str(r.body), createdAt: str(r.created_at) }
+      ? {
+          scope: str(r.scope),
+          key: str(r.key),
+          fingerprint: str(r.fingerprint),
+          statusCode: num(r.status_code),
+          body: str(r.body),
+          createdAt: str(r.created_at),
+        }
       : null;
   }
 

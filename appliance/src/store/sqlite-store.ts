@@ -12,7 +12,11 @@ import { MIGRATIONS } from './migrations/index.js';
 import { SqliteAuditLog } from './sqlite-audit-log.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import { SqliteIdempotencyRepository, SqliteSessionRepository, SqliteUserRepository } from './sqlite-staff-repositories.js';
+import {
+  SqliteIdempotencyRepository,
+  SqliteSessionRepository,
+  SqliteUserRepository,
+} from './sqlite-staff-repositories.js';
 import {
   SqliteBatchRepository,
   SqliteCardRepository,
@@ -69,6 +73,15 @@ export class SqliteStore implements Store {
       this.assertOpen();
       return fn(this.tx);
     });
+  }
+
+  /**
+   * Run fn on the connection itself, serialised with all other work and, when `write`, inside
+   * one write transaction. For adapters in store/ that implement ports of other modules.
+   */
+  exclusive<T>(write: boolean, fn: (conn: SqliteConnection) => Promise<T>): Promise<T> {
+    if (!write) return this.conn.serialize(async () => (this.assertOpen(), fn(this.conn)));
+    return this.transaction(() => fn(this.conn));
   }
 
   async isWritable(): Promise<boolean> {

@@ -35,7 +35,20 @@ export class SqlitePersonRepository implements PersonRepository {
     await this.db.run(
       `INSERT INTO persons (id, kind, name, company, email, host_person_id, valid_until, photo_mime, photo, central_id, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [p.id, p.kind, p.name, p.company, p.email, p.hostPersonId, p.validUntil, p.photo?.mimeType ?? null, blob(p.photo?.data ?? null), p.centralId, p.createdAt, p.updatedAt],
+      [
+        p.id,
+        p.kind,
+        p.name,
+        p.company,
+        p.email,
+        p.hostPersonId,
+        p.validUntil,
+        p.photo?.mimeType ?? null,
+        blob(p.photo?.data ?? null),
+        p.centralId,
+        p.createdAt,
+        p.updatedAt,
+      ],
     );
   }
 
@@ -53,7 +66,9 @@ export class SqlitePersonRepository implements PersonRepository {
     }
     if (q.text) {
       // Match any word of the name, company or e-mail by prefix, case-insensitively.
-      parts.push("(name LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')");
+      parts.push(
+        "(name LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')",
+      );
       const t = q.text.replace(/[\\%_]/g, (c) => `\\${c}`);
       params.push(`${t}%`, `% ${t}%`, `${t}%`, `${t}%`);
     }
@@ -90,7 +105,21 @@ export class SqliteRequestRepository implements RequestRepository {
     await this.db.run(
       `INSERT INTO requests (id, process_name, person_id, channel, state, state_reason, requested_by_user_id, requested_by, status_code_hash, batch_id, purpose, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.id, r.processName, r.personId, r.channel, r.state, r.stateReason, r.requestedByUserId, r.requestedBy, r.statusCodeHash, r.batchId, r.purpose, r.createdAt, r.updatedAt],
+      [
+        r.id,
+        r.processName,
+        r.personId,
+        r.channel,
+        r.state,
+        r.stateReason,
+        r.requestedByUserId,
+        r.requestedBy,
+        r.statusCodeHash,
+        r.batchId,
+        r.purpose,
+        r.createdAt,
+        r.updatedAt,
+      ],
     );
   }
 
@@ -113,18 +142,34 @@ export class SqliteRequestRepository implements RequestRepository {
     const setBatch = changes.batchId !== undefined;
     const res = await this.db.run(
       `UPDATE requests SET state = ?, state_reason = ?, updated_at = ?${setBatch ? ', batch_id = ?' : ''} WHERE id = ? AND state = ?`,
-      [next, changes.stateReason, changes.updatedAt, ...(setBatch ? [changes.batchId ?? null] : []), id, expected],
+      [
+        next,
+        changes.stateReason,
+        changes.updatedAt,
+        ...(setBatch ? [changes.batchId ?? null] : []),
+        id,
+        expected,
+      ],
     );
     return res.changes === 1;
   }
 
   private filter(q: Omit<RequestQuery, 'limit' | 'offset'>) {
-    return where({ state: q.state, process_name: q.processName, person_id: q.personId, batch_id: q.batchId, channel: q.channel });
+    return where({
+      state: q.state,
+      process_name: q.processName,
+      person_id: q.personId,
+      batch_id: q.batchId,
+      channel: q.channel,
+    });
   }
 
   async list(q: RequestQuery): Promise<RequestRecord[]> {
     const w = this.filter(q);
-    const rows = await this.db.all(`SELECT * FROM requests ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, [...w.params, q.limit, q.offset]);
+    const rows = await this.db.all(
+      `SELECT * FROM requests ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      [...w.params, q.limit, q.offset],
+    );
     return rows.map(toRequest);
   }
 
@@ -151,7 +196,10 @@ export class SqliteRequestRepository implements RequestRepository {
   }
 
   async transitions(requestId: string): Promise<TransitionRecord[]> {
-    const rows = await this.db.all('SELECT * FROM request_transitions WHERE request_id = ? ORDER BY seq', [requestId]);
+    const rows = await this.db.all(
+      'SELECT * FROM request_transitions WHERE request_id = ? ORDER BY seq',
+      [requestId],
+    );
     return rows.map((r) => ({
       requestId: str(r.request_id),
       fromState: strOrNull(r.from_state) as RequestState | null,
@@ -205,7 +253,24 @@ export class SqliteCardRepository implements CardRepository {
     await this.db.run(
       `INSERT INTO cards (id, request_id, card_number, card_type, id_type, status, pin_sealed, puk_sealed, guid, valid_from, valid_until, chip_serial, certificate_der, pin_revealed_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [c.id, c.requestId, c.cardNumber, c.cardType, c.idType, c.status, c.pinSealed, c.pukSealed, c.guid, c.validFrom, c.validUntil, c.chipSerial, blob(c.certificateDer), c.pinRevealedAt, c.createdAt, c.updatedAt],
+      [
+        c.id,
+        c.requestId,
+        c.cardNumber,
+        c.cardType,
+        c.idType,
+        c.status,
+        c.pinSealed,
+        c.pukSealed,
+        c.guid,
+        c.validFrom,
+        c.validUntil,
+        c.chipSerial,
+        blob(c.certificateDer),
+        c.pinRevealedAt,
+        c.createdAt,
+        c.updatedAt,
+      ],
     );
   }
 
@@ -219,7 +284,10 @@ export class SqliteCardRepository implements CardRepository {
     return row ? toCard(row) : null;
   }
 
-  async update(id: string, changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>): Promise<void> {
+  async update(
+    id: string,
+    changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>,
+  ): Promise<void> {
     const sets: string[] = [];
     const params: SqlValue[] = [];
     for (const [key, value] of Object.entries(changes)) {
@@ -234,7 +302,10 @@ export class SqliteCardRepository implements CardRepository {
 
   async list(q: CardQuery): Promise<CardRecord[]> {
     const w = where({ status: q.status, card_number: q.cardNumber, request_id: q.requestId });
-    const rows = await this.db.all(`SELECT * FROM cards ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, [...w.params, q.limit, q.offset]);
+    const rows = await this.db.all(
+      `SELECT * FROM cards ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      [...w.params, q.limit, q.offset],
+    );
     return rows.map(toCard);
   }
 }
@@ -267,7 +338,21 @@ export class SqliteProductionAttemptRepository implements ProductionAttemptRepos
     await this.db.run(
       `INSERT INTO production_attempts (id, request_id, card_id, attempt, batch_id, started_at, finished_at, outcome, reason, spoiled_cards, bytes_sent, printer, encoder)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [a.id, a.requestId, a.cardId, a.attempt, a.batchId, a.startedAt, a.finishedAt, a.outcome, a.reason, a.spoiledCards, a.bytesSent, a.printer, a.encoder],
+      [
+        a.id,
+        a.requestId,
+        a.cardId,
+        a.attempt,
+        a.batchId,
+        a.startedAt,
+        a.finishedAt,
+        a.outcome,
+        a.reason,
+        a.spoiledCards,
+        a.bytesSent,
+        a.printer,
+        a.encoder,
+      ],
     );
   }
 
@@ -283,17 +368,24 @@ export class SqliteProductionAttemptRepository implements ProductionAttemptRepos
   }
 
   async forRequest(requestId: string): Promise<ProductionAttemptRecord[]> {
-    const rows = await this.db.all('SELECT * FROM production_attempts WHERE request_id = ? ORDER BY attempt', [requestId]);
+    const rows = await this.db.all(
+      'SELECT * FROM production_attempts WHERE request_id = ? ORDER BY attempt',
+      [requestId],
+    );
     return rows.map(toAttempt);
   }
 
   async running(): Promise<ProductionAttemptRecord[]> {
-    const rows = await this.db.all("SELECT * FROM production_attempts WHERE outcome = 'running' ORDER BY started_at");
+    const rows = await this.db.all(
+      "SELECT * FROM production_attempts WHERE outcome = 'running' ORDER BY started_at",
+    );
     return rows.map(toAttempt);
   }
 
   async spoiledTotal(): Promise<number> {
-    const row = await this.db.get('SELECT COALESCE(SUM(spoiled_cards), 0) AS n FROM production_attempts');
+    const row = await this.db.get(
+      'SELECT COALESCE(SUM(spoiled_cards), 0) AS n FROM production_attempts',
+    );
     return num(row?.n);
   }
 }
@@ -336,7 +428,11 @@ export class SqliteBatchRepository implements BatchRepository {
     return row ? toBatch(row) : null;
   }
 
-  async setState(id: string, state: BatchState, at: { startedAt?: string; finishedAt?: string }): Promise<void> {
+  async setState(
+    id: string,
+    state: BatchState,
+    at: { startedAt?: string; finishedAt?: string },
+  ): Promise<void> {
     await this.db.run(
       'UPDATE batches SET state = ?, started_at = COALESCE(?, started_at), finished_at = COALESCE(?, finished_at) WHERE id = ?',
       [state, at.startedAt ?? null, at.finishedAt ?? null, id],
@@ -345,7 +441,10 @@ export class SqliteBatchRepository implements BatchRepository {
 
   async list(q: Page & { state?: BatchState }): Promise<BatchRecord[]> {
     const w = where({ state: q.state });
-    const rows = await this.db.all(`SELECT * FROM batches ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, [...w.params, q.limit, q.offset]);
+    const rows = await this.db.all(
+      `SELECT * FROM batches ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      [...w.params, q.limit, q.offset],
+    );
     return rows.map(toBatch);
   }
 }
@@ -367,32 +466,45 @@ export class SqliteNumberRangeRepository implements NumberRangeRepository {
 
   async all(): Promise<NumberRange[]> {
     const rows = await this.db.all('SELECT * FROM number_ranges ORDER BY ordinal, id');
-    return rows.map((r) => ({ id: str(r.id), first: num(r.first), last: num(r.last), next: num(r.next) }));
+    return rows.map((r) => ({
+      id: str(r.id),
+      first: num(r.first),
+      last: num(r.last),
+      next: num(r.next),
+    }));
   }
 
   async ensure(range: { id: string; first: number; last: number }): Promise<void> {
-    const existing = await this.db.get('SELECT first, last FROM number_ranges WHERE id = ?', [range.id]);
+    const existing = await this.db.get('SELECT first, last FROM number_ranges WHERE id = ?', [
+      range.id,
+    ]);
     if (existing) {
       if (num(existing.first) !== range.first || num(existing.last) !== range.last) {
-        throw new Error(`number range ${range.id} is already defined with other bounds; give the new range a new id`);
+        throw new Error(
+          `number range ${range.id} is already defined with other bounds; give the new range a new id`,
+        );
       }
       return;
     }
-    const overlap = await this.db.get('SELECT id FROM number_ranges WHERE first <= ? AND last >= ?', [range.last, range.first]);
+    const overlap = await this.db.get(
+      'SELECT id FROM number_ranges WHERE first <= ? AND last >= ?',
+      [range.last, range.first],
+    );
     if (overlap) throw new Error(`number range ${range.id} overlaps range ${str(overlap.id)}`);
     const ord = await this.db.get('SELECT COALESCE(MAX(ordinal), 0) + 1 AS n FROM number_ranges');
-    await this.db.run('INSERT INTO number_ranges (id, ordinal, first, last, next) VALUES (?, ?, ?, ?, ?)', [
-      range.id,
-      num(ord?.n),
-      range.first,
-      range.last,
-      range.first,
-    ]);
+    await this.db.run(
+      'INSERT INTO number_ranges (id, ordinal, first, last, next) VALUES (?, ?, ?, ?, ?)',
+      [range.id, num(ord?.n), range.first, range.last, range.first],
+    );
   }
 
   async advance(id: string, next: number): Promise<void> {
     // Only forward: a number once handed out is never handed out again.
-    const res = await this.db.run('UPDATE number_ranges SET next = ? WHERE id = ? AND next < ?', [next, id, next]);
+    const res = await this.db.run('UPDATE number_ranges SET next = ? WHERE id = ? AND next < ?', [
+      next,
+      id,
+      next,
+    ]);
     if (res.changes !== 1) throw new Error(`number range ${id} cannot move back`);
   }
 }

@@ -63,12 +63,16 @@ export interface Allocation {
 export function allocateFrom(ranges: readonly NumberRange[], baseDigits: number): Allocation {
   for (const range of ranges) {
     if (range.next <= range.last) {
-      return { rangeId: range.id, base: range.next, cardNumber: withCheckDigit(range.next, baseDigits) };
+      return {
+        rangeId: range.id,
+        base: range.next,
+        cardNumber: withCheckDigit(range.next, baseDigits),
+      };
     }
   }
   throw new DomainError(
     'NUMBER_RANGE_EXHAUSTED',
-    'no card numbers left in the device\'s number ranges; add a range before producing more cards',
+    "no card numbers left in the device's number ranges; add a range before producing more cards",
   );
 }
 

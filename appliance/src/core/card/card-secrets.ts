@@ -27,7 +27,8 @@ export function trivialityOf(value: string, cardNumber: string): string | null {
   if (KNOWN_DEFAULTS.has(value)) return 'a factory default';
   if (/^(\d)\1+$/.test(value)) return 'one digit repeated';
   const steps = new Set<number>();
-  for (let i = 1; i < value.length; i++) steps.add((value.charCodeAt(i) - value.charCodeAt(i - 1) + 10) % 10);
+  for (let i = 1; i < value.length; i++)
+    steps.add((value.charCodeAt(i) - value.charCodeAt(i - 1) + 10) % 10);
   if (steps.size === 1 && (steps.has(1) || steps.has(9))) return 'a run of consecutive digits';
   for (let period = 2; period <= Math.floor(value.length / 2); period++) {
     const unit = value.slice(0, period);
@@ -48,12 +49,23 @@ export interface CardSecrets {
   puk: string;
 }
 
-export function generateCardSecrets(random: RandomSource, cardNumber: string, pinLength: number): CardSecrets {
+export function generateCardSecrets(
+  random: RandomSource,
+  cardNumber: string,
+  pinLength: number,
+): CardSecrets {
   if (!Number.isInteger(pinLength) || pinLength < PIN_MIN_LENGTH || pinLength > PIN_MAX_LENGTH) {
-    throw new InvalidInputError(`the PIN length must be ${PIN_MIN_LENGTH} to ${PIN_MAX_LENGTH} digits`);
+    throw new InvalidInputError(
+      `the PIN length must be ${PIN_MIN_LENGTH} to ${PIN_MAX_LENGTH} digits`,
+    );
   }
   const pin = drawNonTrivial(random, pinLength, cardNumber, () => true);
-  const puk = drawNonTrivial(random, PUK_LENGTH, cardNumber, (v) => !v.startsWith(pin) && !v.includes(pin));
+  const puk = drawNonTrivial(
+    random,
+    PUK_LENGTH,
+    cardNumber,
+    (v) => !v.startsWith(pin) && !v.includes(pin),
+  );
   return { pin, puk };
 }
 

@@ -41,13 +41,17 @@ export function cardValidity(
     case 'visitor':
       return { validFrom, validUntil: validFrom };
     case 'contractor': {
-      if (!requestedUntil) throw new InvalidInputError('a contractor card needs an end date (validUntil)');
+      if (!requestedUntil)
+        throw new InvalidInputError('a contractor card needs an end date (validUntil)');
       const until = parseIsoDate(requestedUntil);
       if (!until) throw new InvalidInputError('validUntil must be a date as YYYY-MM-DD');
-      if (isoDate(until) < validFrom) throw new InvalidInputError('validUntil must not be in the past');
+      if (isoDate(until) < validFrom)
+        throw new InvalidInputError('validUntil must not be in the past');
       const max = new Date(today.getTime() + policy.contractorMaxDays * 86_400_000);
       if (until > max) {
-        throw new InvalidInputError(`a contractor card may run at most ${policy.contractorMaxDays} days`);
+        throw new InvalidInputError(
+          `a contractor card may run at most ${policy.contractorMaxDays} days`,
+        );
       }
       return { validFrom, validUntil: requestedUntil };
     }

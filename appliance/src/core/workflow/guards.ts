@@ -50,7 +50,9 @@ export const GUARDS: Readonly<Record<GuardName, Guard>> = {
       ? { code: 'PROCESS_MISMATCH', message: `process ${process.name} needs approval` }
       : null,
   notRequester: ({ actor, request }) =>
-    actor.kind === 'staff' && request.requestedByUserId !== null && actor.userId === request.requestedByUserId
+    actor.kind === 'staff' &&
+    request.requestedByUserId !== null &&
+    actor.userId === request.requestedByUserId
       ? {
           code: 'SEPARATION_OF_DUTIES',
           message: 'whoever requested a card cannot approve it (separation of duties)',
@@ -58,9 +60,13 @@ export const GUARDS: Readonly<Record<GuardName, Guard>> = {
       : null,
   reasonGiven: ({ event }) => {
     const reason = event.reason?.trim() ?? '';
-    if (reason.length === 0) return { code: 'REASON_REQUIRED', message: `"${event.type}" needs a reason` };
+    if (reason.length === 0)
+      return { code: 'REASON_REQUIRED', message: `"${event.type}" needs a reason` };
     if (reason.length > MAX_REASON_LENGTH) {
-      return { code: 'REASON_REQUIRED', message: `the reason is longer than ${MAX_REASON_LENGTH} characters` };
+      return {
+        code: 'REASON_REQUIRED',
+        message: `the reason is longer than ${MAX_REASON_LENGTH} characters`,
+      };
     }
     return null;
   },

@@ -27,29 +27,78 @@ const OPTIONS: ReadonlyArray<{
   approval: boolean;
   label: string;
 }> = [
-  { stem: 'USSPEmployeeCardWithApproval', cardType: 'employee', channel: 'self-service', approval: true, label: 'Employee card with approval in Smart ID Self-Service' },
-  { stem: 'USSPEmployeeCardWithoutApproval', cardType: 'employee', channel: 'self-service', approval: false, label: 'Employee card without approval in Smart ID Self-Service' },
-  { stem: 'EmployeeCardWithApproval', cardType: 'employee', channel: 'identity-manager', approval: true, label: 'Employee card with approval' },
-  { stem: 'EmployeeCardWithoutApproval', cardType: 'employee', channel: 'identity-manager', approval: false, label: 'Employee card without approval' },
-  { stem: 'ContractorCardWithApproval', cardType: 'contractor', channel: 'identity-manager', approval: true, label: 'Contractor card with approval' },
-  { stem: 'ContractorCardWithoutApproval', cardType: 'contractor', channel: 'identity-manager', approval: false, label: 'Contractor card without approval' },
-  { stem: 'VisitorCardWithApproval', cardType: 'visitor', channel: 'identity-manager', approval: true, label: 'Visitor card with approval' },
-  { stem: 'VisitorCardWithoutApproval', cardType: 'visitor', channel: 'identity-manager', approval: false, label: 'Visitor card without approval' },
+  {
+    stem: 'USSPEmployeeCardWithApproval',
+    cardType: 'employee',
+    channel: 'self-service',
+    approval: true,
+    label: 'Employee card with approval in Smart ID Self-Service',
+  },
+  {
+    stem: 'USSPEmployeeCardWithoutApproval',
+    cardType: 'employee',
+    channel: 'self-service',
+    approval: false,
+    label: 'Employee card without approval in Smart ID Self-Service',
+  },
+  {
+    stem: 'EmployeeCardWithApproval',
+    cardType: 'employee',
+    channel: 'identity-manager',
+    approval: true,
+    label: 'Employee card with approval',
+  },
+  {
+    stem: 'EmployeeCardWithoutApproval',
+    cardType: 'employee',
+    channel: 'identity-manager',
+    approval: false,
+    label: 'Employee card without approval',
+  },
+  {
+    stem: 'ContractorCardWithApproval',
+    cardType: 'contractor',
+    channel: 'identity-manager',
+    approval: true,
+    label: 'Contractor card with approval',
+  },
+  {
+    stem: 'ContractorCardWithoutApproval',
+    cardType: 'contractor',
+    channel: 'identity-manager',
+    approval: false,
+    label: 'Contractor card without approval',
+  },
+  {
+    stem: 'VisitorCardWithApproval',
+    cardType: 'visitor',
+    channel: 'identity-manager',
+    approval: true,
+    label: 'Visitor card with approval',
+  },
+  {
+    stem: 'VisitorCardWithoutApproval',
+    cardType: 'visitor',
+    channel: 'identity-manager',
+    approval: false,
+    label: 'Visitor card without approval',
+  },
 ];
 
 /** The seed's prefixes: CCProc… for Physical ID, PcmProc… for Digital ID. */
 const ID_PREFIX: Record<IdType, string> = { physical: 'CCProc', digital: 'PcmProc' };
 
-export const BUILT_IN_PROCESSES: readonly ProcessDefinition[] = (['physical', 'digital'] as const).flatMap(
-  (idType) =>
-    OPTIONS.map((o) => ({
-      name: `${ID_PREFIX[idType]}${o.stem}`,
-      idType,
-      cardType: o.cardType,
-      channel: o.channel,
-      approval: o.approval,
-      label: `${o.label} (${idType === 'physical' ? 'Physical ID' : 'Digital ID'})`,
-    })),
+export const BUILT_IN_PROCESSES: readonly ProcessDefinition[] = (
+  ['physical', 'digital'] as const
+).flatMap((idType) =>
+  OPTIONS.map((o) => ({
+    name: `${ID_PREFIX[idType]}${o.stem}`,
+    idType,
+    cardType: o.cardType,
+    channel: o.channel,
+    approval: o.approval,
+    label: `${o.label} (${idType === 'physical' ? 'Physical ID' : 'Digital ID'})`,
+  })),
 );
 
 /** Digital ID processes need a certificate from the CA (seed step 6). */
@@ -62,10 +111,14 @@ const PROCESS_NAME = /^[A-Za-z][A-Za-z0-9]{2,79}$/;
 /** Check a site-specific process definition from configuration. Returns problems, empty when valid. */
 export function validateProcessDefinition(p: ProcessDefinition): string[] {
   const problems: string[] = [];
-  if (!PROCESS_NAME.test(p.name)) problems.push(`process name "${p.name}" must be 3-80 letters or digits`);
-  if (p.idType !== 'physical' && p.idType !== 'digital') problems.push(`${p.name}: idType must be physical or digital`);
-  if (!['employee', 'contractor', 'visitor'].includes(p.cardType)) problems.push(`${p.name}: cardType must be employee, contractor or visitor`);
-  if (p.channel !== 'self-service' && p.channel !== 'identity-manager') problems.push(`${p.name}: channel must be self-service or identity-manager`);
+  if (!PROCESS_NAME.test(p.name))
+    problems.push(`process name "${p.name}" must be 3-80 letters or digits`);
+  if (p.idType !== 'physical' && p.idType !== 'digital')
+    problems.push(`${p.name}: idType must be physical or digital`);
+  if (!['employee', 'contractor', 'visitor'].includes(p.cardType))
+    problems.push(`${p.name}: cardType must be employee, contractor or visitor`);
+  if (p.channel !== 'self-service' && p.channel !== 'identity-manager')
+    problems.push(`${p.name}: channel must be self-service or identity-manager`);
   if (typeof p.approval !== 'boolean') problems.push(`${p.name}: approval must be true or false`);
   return problems;
 }
@@ -78,7 +131,8 @@ export class ProcessCatalog {
   constructor(siteProcesses: readonly ProcessDefinition[], enabledNames: readonly string[]) {
     for (const p of [...BUILT_IN_PROCESSES, ...siteProcesses]) {
       const problems = validateProcessDefinition(p);
-      if (problems.length > 0) throw new Error(`invalid process definition: ${problems.join('; ')}`);
+      if (problems.length > 0)
+        throw new Error(`invalid process definition: ${problems.join('; ')}`);
       if (this.byName.has(p.name)) throw new Error(`process ${p.name} is defined twice`);
       this.byName.set(p.name, p);
     }

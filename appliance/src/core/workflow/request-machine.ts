@@ -58,11 +58,7 @@ export type GuardName =
  * - revealPin: the PIN is returned once to the holder and destroyed (in the same transaction).
  * - addToBatch: record the request as a member of the named batch.
  */
-export type EffectName =
-  | 'generateCardObject'
-  | 'enqueueProduction'
-  | 'addToBatch'
-  | 'revealPin';
+export type EffectName = 'generateCardObject' | 'enqueueProduction' | 'addToBatch' | 'revealPin';
 
 export interface TransitionSpec {
   target: RequestState;
@@ -99,7 +95,10 @@ export const REQUEST_MACHINE: StateTable = {
         effects: ['generateCardObject'],
       },
     ],
-    cancel: [CANCEL_BY_STAFF, { target: 'cancelled', roles: ['self_service'], guards: ['ownRequest'] }],
+    cancel: [
+      CANCEL_BY_STAFF,
+      { target: 'cancelled', roles: ['self_service'], guards: ['ownRequest'] },
+    ],
   },
   awaiting_approval: {
     approve: [
@@ -117,7 +116,10 @@ export const REQUEST_MACHINE: StateTable = {
         guards: ['processRequiresApproval', 'reasonGiven'],
       },
     ],
-    cancel: [CANCEL_BY_STAFF, { target: 'cancelled', roles: ['self_service'], guards: ['ownRequest'] }],
+    cancel: [
+      CANCEL_BY_STAFF,
+      { target: 'cancelled', roles: ['self_service'], guards: ['ownRequest'] },
+    ],
   },
   approved: {
     generate_card: [{ target: 'card_generated', roles: ['system'] }],
@@ -125,15 +127,26 @@ export const REQUEST_MACHINE: StateTable = {
   },
   rejected: {},
   card_generated: {
-    choose_single: [{ target: 'queued', roles: OFFICER_OR_PRODUCTION, effects: ['enqueueProduction'] }],
+    choose_single: [
+      { target: 'queued', roles: OFFICER_OR_PRODUCTION, effects: ['enqueueProduction'] },
+    ],
     choose_mass: [
-      { target: 'batched', roles: OFFICER_OR_PRODUCTION, guards: ['batchGiven'], effects: ['addToBatch'] },
+      {
+        target: 'batched',
+        roles: OFFICER_OR_PRODUCTION,
+        guards: ['batchGiven'],
+        effects: ['addToBatch'],
+      },
     ],
     cancel: [CANCEL_BY_STAFF],
   },
   batched: {
     release_batch: [
-      { target: 'queued', roles: ['card_production_admin', 'registration_officer', 'system'], effects: ['enqueueProduction'] },
+      {
+        target: 'queued',
+        roles: ['card_production_admin', 'registration_officer', 'system'],
+        effects: ['enqueueProduction'],
+      },
     ],
     cancel: [CANCEL_BY_STAFF],
   },
@@ -143,7 +156,9 @@ export const REQUEST_MACHINE: StateTable = {
   },
   producing: {
     production_succeeded: [{ target: 'produced', roles: ['system'] }],
-    production_failed: [{ target: 'production_failed', roles: ['system'], guards: ['reasonGiven'] }],
+    production_failed: [
+      { target: 'production_failed', roles: ['system'], guards: ['reasonGiven'] },
+    ],
   },
   production_failed: {
     retry: [{ target: 'queued', roles: OFFICER_OR_PRODUCTION, effects: ['enqueueProduction'] }],

@@ -8,7 +8,12 @@ import { actorRoles } from '../roles.js';
 import type { ProcessDefinition } from './processes.js';
 import { GUARDS, type GuardRejection, type RequestEvent, type RequestSnapshot } from './guards.js';
 import type { Actor } from '../roles.js';
-import { REQUEST_MACHINE, type EffectName, type RequestState, type StateTable } from './request-machine.js';
+import {
+  REQUEST_MACHINE,
+  type EffectName,
+  type RequestState,
+  type StateTable,
+} from './request-machine.js';
 
 export interface TransitionOutcome {
   from: RequestState;

@@ -38,34 +38,66 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err.validation) {
       const first = err.validation[0];
       const where = err.validationContext ?? 'request';
-      const path = first?.instancePath ? `${where}${first.instancePath.replace(/\//g, '.')}` : where;
-      const extra = first?.keyword === 'additionalProperties' ? ` (${String((first.params as { additionalProperty?: string }).additionalProperty)})` : '';
-      return reply.status(400).send({ error: 'INVALID_INPUT', message: `${path} ${first?.message ?? 'is invalid'}${extra}` });
+      const path = first?.instancePath
+        ? `${where}${first.instancePath.replace(/\//g, '.')}`
+        : where;
+      const extra =
+        first?.keyword === 'additionalProperties'
+          ? ` (${String((first.params as { additionalProperty?: string }).additionalProperty)})`
+          : '';
+      return reply
+        .status(400)
+        .send({
+          error: 'INVALID_INPUT',
+          message: `${path} ${first?.message ?? 'is invalid'}${extra}`,
+        });
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.status(413).send({ error: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' });
+        return reply
+          .status(413)
+          .send({ error: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.status(415).send({ error: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
+        return reply
+          .status(415)
+          .send({ error: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply.status(400).send({ error: 'INVALID_INPUT', message: 'the JSON body is empty' });
+        return reply
+          .status(400)
+          .send({ error: 'INVALID_INPUT', message: 'the JSON body is empty' });
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return reply.status(400).send({ error: 'INVALID_INPUT', message: 'the body is not valid JSON' });
+        return reply
+          .status(400)
+          .send({ error: 'INVALID_INPUT', message: 'the body is not valid JSON' });
     }
     if (err instanceof SyntaxError || err.statusCode === 400) {
-      return reply.status(400).send({ error: 'INVALID_INPUT', message: 'the body is not valid JSON' });
+      return reply
+        .status(400)
+        .send({ error: 'INVALID_INPUT', message: 'the body is not valid JSON' });
     }
     if (err.statusCode === 429) {
-      return reply.status(429).send({ error: 'RATE_LIMITED', message: 'too many requests; wait a moment and try again' });
+      return reply
+        .status(429)
+        .send({ error: 'RATE_LIMITED', message: 'too many requests; wait a moment and try again' });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: 'BAD_REQUEST', message: err.message });
     }
     request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: 'INTERNAL', message: 'something went wrong on the device; staff can see details in the log' });
+    return reply
+      .status(500)
+      .send({
+        error: 'INTERNAL',
+        message: 'something went wrong on the device; staff can see details in the log',
+      });
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .status(404)
+      .send({
+        error: 'NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      }),
   );
 }

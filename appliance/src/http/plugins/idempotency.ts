@@ -28,7 +28,11 @@ export interface IdempotencyStore {
   read: Store['read'];
 }
 
-export function installIdempotency(app: FastifyInstance, store: IdempotencyStore, now: () => Date): void {
+export function installIdempotency(
+  app: FastifyInstance,
+  store: IdempotencyStore,
+  now: () => Date,
+): void {
   const inFlight = new Set<string>();
   app.decorateRequest('idempotency', null);
 
@@ -37,22 +41,40 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     const header = request.headers['idempotency-key'];
     if (header === undefined) return;
     const key = Array.isArray(header) ? header[0] : header;
-    if (!key || !KEY_PATTERN.test(key)) throw new InvalidInputError('Idempotency-Key must be 1-200 printable characters');
+    if (!key || !KEY_PATTERN.test(key))
+      throw new InvalidInputError('Idempotency-Key must be 1-200 printable characters');
     const scope = request.staff ? `user:${request.staff.user.id}` : 'anonymous';
     const fingerprint = fingerprintOf(request);
     const slot = `${scope}\u0000${key}`;
-    const stored = await store.read((tx: { idempotency: IdempotencyRepository }) => tx.idempotency.get(scope, key));
+    const stored = await store.read((tx: { idempotency: IdempotencyRepository }) =>
+      tx.idempotency.get(scope, key),
+    );
     if (stored) {
       if (stored.fingerprint !== fingerprint) {
-        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was used for a different request',
+        );
       }
       reply.header('idempotent-replayed', 'true');
       if (stored.body === SECRET_MARKER) {
-        return reply.status(409).send({ error: 'ALREADY_DONE', message: 'this was already done; its secret was shown once and is gone' });
+        return reply
+          .status(409)
+          .send({
+            error: 'ALREADY_DONE',
+            message: 'this was already done; its secret was shown once and is gone',
+          });
       }
-      return reply.status(stored.statusCode).type('application/json; charset=utf-8').send(stored.body);
+      return reply
+        .status(stored.statusCode)
+        .type('application/json; charset=utf-8')
+        .send(stored.body);
     }
-    if (inFlight.has(slot)) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'a request with this Idempotency-Key is still in progress');
+    if (inFlight.has(slot))
+      throw new DomainError(
+        'IDEMPOTENCY_IN_PROGRESS',
+        'a request with this Idempotency-Key is still in progress',
+      );
     inFlight.add(slot);
     request.idempotency = { scope, key, fingerprint };
   });
@@ -62,9 +84,20 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     if (!idem || reply.getHeader('idempotent-replayed')) return payload;
     try {
       if (reply.statusCode >= 200 && reply.statusCode < 300) {
-        const body = request.routeOptions.config.secretResponse ? SECRET_MARKER : typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
+        const body = request.routeOptions.config.secretResponse
+          ? SECRET_MARKER
+          : typeof payload === 'string'
+            ? payload
+            : JSON.stringify(payload ?? null);
         await store.transaction((tx) =>
-          tx.idempotency.put({ scope: idem.scope, key: idem.key, fingerprint: idem.fingerprint, statusCode: reply.statusCode, body, createdAt: now().toISOString() }),
+          tx.idempotency.put({
+            scope: idem.scope,
+            key: idem.key,
+            fingerprint: idem.fingerprint,
+            statusCode: reply.statusCode,
+            body,
+            createdAt: now().toISOString(),
+          }),
         );
       }
     } finally {

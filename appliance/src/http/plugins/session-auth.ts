@@ -21,7 +21,11 @@ declare module 'fastify' {
   }
 }
 
-export function installSessionAuth(app: FastifyInstance, auth: AuthService, opts: { secureCookie: boolean }): void {
+export function installSessionAuth(
+  app: FastifyInstance,
+  auth: AuthService,
+  opts: { secureCookie: boolean },
+): void {
   app.decorateRequest('staff', null);
   app.decorateRequest('sessionToken', null);
   app.addHook('onRequest', async (request) => {
@@ -35,7 +39,12 @@ export function installSessionAuth(app: FastifyInstance, auth: AuthService, opts
     }
   });
   app.decorateReply('setSessionCookie', function (this: FastifyReply, token: string) {
-    this.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', secure: opts.secureCookie });
+    this.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: opts.secureCookie,
+    });
   });
   app.decorateReply('clearSessionCookie', function (this: FastifyReply) {
     this.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -55,7 +64,10 @@ export function requireStaff(...roles: StaffRole[]): preHandlerHookHandler {
     const staff = request.staff;
     if (!staff) throw new UnauthenticatedError();
     if (staff.user.mustChangePasscode && !request.routeOptions.config.allowBeforePasscodeChange) {
-      throw new DomainError('PASSCODE_CHANGE_REQUIRED', 'change your one-time passcode before you continue');
+      throw new DomainError(
+        'PASSCODE_CHANGE_REQUIRED',
+        'change your one-time passcode before you continue',
+      );
     }
     if (roles.length > 0 && !roles.some((r) => staff.user.roles.includes(r))) {
       throw new ForbiddenError(`this needs one of the roles: ${roles.join(', ')}`);

@@ -6,7 +6,10 @@ import { requireStaff, staffActor } from '../plugins/session-auth.js';
 import { IdParams, Paging, errorResponses } from '../schemas/common.js';
 import type { AppServices } from '../app-services.js';
 
-export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (
+  app,
+  { services },
+) => {
   const staff = requireStaff();
 
   app.get(
@@ -18,7 +21,16 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: {
           200: Type.Object({
             items: Type.Array(
-              Type.Object({ name: Type.String(), label: Type.String(), idType: Type.String(), cardType: Type.String(), channel: Type.String(), approval: Type.Boolean(), needsCertificate: Type.Boolean(), enabled: Type.Boolean() }),
+              Type.Object({
+                name: Type.String(),
+                label: Type.String(),
+                idType: Type.String(),
+                cardType: Type.String(),
+                channel: Type.String(),
+                approval: Type.Boolean(),
+                needsCertificate: Type.Boolean(),
+                enabled: Type.Boolean(),
+              }),
             ),
           }),
           ...errorResponses,
@@ -27,7 +39,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       preHandler: staff,
     },
     async () => ({
-      items: services.catalog.all().map((p) => ({ ...p, needsCertificate: p.idType === 'digital', enabled: services.catalog.isEnabled(p.name) })),
+      items: services.catalog
+        .all()
+        .map((p) => ({
+          ...p,
+          needsCertificate: p.idType === 'digital',
+          enabled: services.catalog.isEnabled(p.name),
+        })),
     }),
   );
 
@@ -39,7 +57,21 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         summary: 'List and filter card objects',
         querystring: Type.Object(
           {
-            status: Type.Optional(Type.Union(['generated', 'produced', 'collected', 'active', 'suspended', 'revoked', 'returned', 'expired', 'cancelled'].map((s) => Type.Literal(s)))),
+            status: Type.Optional(
+              Type.Union(
+                [
+                  'generated',
+                  'produced',
+                  'collected',
+                  'active',
+                  'suspended',
+                  'revoked',
+                  'returned',
+                  'expired',
+                  'cancelled',
+                ].map((s) => Type.Literal(s)),
+              ),
+            ),
             cardNumber: Type.Optional(Type.String({ pattern: '^\\d{2,20}$' })),
             requestId: Type.Optional(Type.String({ format: 'uuid' })),
             ...Paging,
@@ -59,7 +91,15 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
 
   app.get(
     '/api/cards/:id',
-    { schema: { tags: ['cards'], summary: 'One card object', params: IdParams, response: { 200: Type.Ref('Card'), ...errorResponses } }, preHandler: staff },
+    {
+      schema: {
+        tags: ['cards'],
+        summary: 'One card object',
+        params: IdParams,
+        response: { 200: Type.Ref('Card'), ...errorResponses },
+      },
+      preHandler: staff,
+    },
     async (request) => presentCard(await services.cards.get(request.params.id)),
   );
 
@@ -79,7 +119,19 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       schema: {
         tags: ['batches'],
         summary: 'List mass-production batches',
-        querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('running'), Type.Literal('completed')])), ...Paging }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            state: Type.Optional(
+              Type.Union([
+                Type.Literal('open'),
+                Type.Literal('running'),
+                Type.Literal('completed'),
+              ]),
+            ),
+            ...Paging,
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ items: Type.Array(Batch) }), ...errorResponses },
       },
       preHandler: staff,
@@ -108,7 +160,14 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
                 spoiledCards: Type.Integer(),
               }),
             ),
-            totals: Type.Object({ members: Type.Integer(), produced: Type.Integer(), failed: Type.Integer(), cancelled: Type.Integer(), waiting: Type.Integer(), spoiledCards: Type.Integer() }),
+            totals: Type.Object({
+              members: Type.Integer(),
+              produced: Type.Integer(),
+              failed: Type.Integer(),
+              cancelled: Type.Integer(),
+              waiting: Type.Integer(),
+              spoiledCards: Type.Integer(),
+            }),
           }),
           ...errorResponses,
         },
@@ -121,10 +180,18 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
   app.post(
     '/api/batches/:id/run',
     {
-      schema: { tags: ['batches'], summary: 'Produce the batch as one run; returns when every card is queued', params: IdParams, response: { 202: Type.Object({ batch: Batch }), ...errorResponses } },
+      schema: {
+        tags: ['batches'],
+        summary: 'Produce the batch as one run; returns when every card is queued',
+        params: IdParams,
+        response: { 202: Type.Object({ batch: Batch }), ...errorResponses },
+      },
       preHandler: staff,
     },
-    async (request, reply) => reply.status(202).send({ batch: await services.batches.run(staffActor(request), request.params.id) }),
+    async (request, reply) =>
+      reply
+        .status(202)
+        .send({ batch: await services.batches.run(staffActor(request), request.params.id) }),
   );
 
   const AuditEvent = Type.Object({
@@ -168,7 +235,14 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       schema: {
         tags: ['audit'],
         summary: 'Check the audit trail’s hash chain',
-        response: { 200: Type.Object({ ok: Type.Boolean(), events: Type.Integer(), brokenAt: Type.Union([Type.Integer(), Type.Null()]) }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            events: Type.Integer(),
+            brokenAt: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
       },
       preHandler: requireStaff('device_admin', 'card_production_admin', 'security_staff'),
     },

@@ -5,7 +5,10 @@ import type { AppServices } from '../app-services.js';
 
 const Loose = Type.Record(Type.String(), Type.Unknown());
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (
+  app,
+  { services },
+) => {
   app.get(
     '/health',
     {
@@ -22,7 +25,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
               encoder: Type.Object({ driver: Type.String(), status: Loose }),
               leds: Type.Object({ driver: Type.String(), pattern: Type.String() }),
             }),
-            production: Type.Object({ pending: Type.Integer(), current: Type.Union([Type.String(), Type.Null()]), spoiledCards: Type.Integer() }),
+            production: Type.Object({
+              pending: Type.Integer(),
+              current: Type.Union([Type.String(), Type.Null()]),
+              spoiledCards: Type.Integer(),
+            }),
             outbox: Type.Object({ pending: Type.Integer() }),
           }),
           503: Type.Ref('Error'),

@@ -3,11 +3,29 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { decodePhoto, presentPerson } from '../presenters.js';
 import { requireStaff, staffActor } from '../plugins/session-auth.js';
-import { CardKind, Company, Email, IdParams, IsoDate, Name, Paging, PhotoInput, errorResponses } from '../schemas/common.js';
+import {
+  CardKind,
+  Company,
+  Email,
+  IdParams,
+  IsoDate,
+  Name,
+  Paging,
+  PhotoInput,
+  errorResponses,
+} from '../schemas/common.js';
 import type { AppServices } from '../app-services.js';
 
-export const personRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
-  const readers = requireStaff('registration_officer', 'approver', 'card_production_admin', 'security_staff');
+export const personRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (
+  app,
+  { services },
+) => {
+  const readers = requireStaff(
+    'registration_officer',
+    'approver',
+    'card_production_admin',
+    'security_staff',
+  );
 
   app.get(
     '/api/persons',
@@ -15,21 +33,44 @@ export const personRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
       schema: {
         tags: ['persons'],
         summary: 'Search persons by name, company or e-mail',
-        querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 100 })), kind: Type.Optional(CardKind), ...Paging }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Person')) }), ...errorResponses },
+        querystring: Type.Object(
+          {
+            q: Type.Optional(Type.String({ maxLength: 100 })),
+            kind: Type.Optional(CardKind),
+            ...Paging,
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(Type.Ref('Person')) }),
+          ...errorResponses,
+        },
       },
       preHandler: readers,
     },
     async (request) => {
       const { q, kind, limit, offset } = request.query;
-      const items = await services.persons.search({ ...(q ? { text: q } : {}), ...(kind ? { kind } : {}), limit, offset });
+      const items = await services.persons.search({
+        ...(q ? { text: q } : {}),
+        ...(kind ? { kind } : {}),
+        limit,
+        offset,
+      });
       return { items: items.map(presentPerson) };
     },
   );
 
   app.get(
     '/api/persons/:id',
-    { schema: { tags: ['persons'], summary: 'One person', params: IdParams, response: { 200: Type.Ref('Person'), ...errorResponses } }, preHandler: readers },
+    {
+      schema: {
+        tags: ['persons'],
+        summary: 'One person',
+        params: IdParams,
+        response: { 200: Type.Ref('Person'), ...errorResponses },
+      },
+      preHandler: readers,
+    },
     async (request) => presentPerson(await services.persons.get(request.params.id)),
   );
 
@@ -58,7 +99,10 @@ export const personRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
     async (request, reply) => {
       const { photo, ...rest } = request.body;
       const decoded = decodePhoto(photo);
-      const person = await services.persons.create(staffActor(request), { ...rest, ...(decoded ? { photo: decoded } : {}) });
+      const person = await services.persons.create(staffActor(request), {
+        ...rest,
+        ...(decoded ? { photo: decoded } : {}),
+      });
       return reply.status(201).send(presentPerson(person));
     },
   );

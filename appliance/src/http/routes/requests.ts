@@ -13,7 +13,10 @@ import type { AppServices } from '../app-services.js';
 
 const RequestReply = Type.Object({ request: Type.Ref('Request') });
 
-export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (
+  app,
+  { services },
+) => {
   const staff = requireStaff();
   const { requests } = services;
 
@@ -24,14 +27,21 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         tags: ['requests'],
         summary: 'Produce card: start a card request for a person under a process',
         body: Type.Object(
-          { personId: Type.String({ format: 'uuid' }), processName: Type.String({ minLength: 1, maxLength: 80 }), purpose: Type.Optional(Type.String({ maxLength: 200 })) },
+          {
+            personId: Type.String({ format: 'uuid' }),
+            processName: Type.String({ minLength: 1, maxLength: 80 }),
+            purpose: Type.Optional(Type.String({ maxLength: 200 })),
+          },
           { additionalProperties: false },
         ),
         response: { 201: RequestReply, ...errorResponses },
       },
       preHandler: requireStaff('registration_officer'),
     },
-    async (request, reply) => reply.status(201).send({ request: await requests.produceCard(staffActor(request), request.body) }),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send({ request: await requests.produceCard(staffActor(request), request.body) }),
   );
 
   app.get(
@@ -46,12 +56,17 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
             processName: Type.Optional(Type.String({ maxLength: 80 })),
             personId: Type.Optional(Type.String({ format: 'uuid' })),
             batchId: Type.Optional(Type.String({ format: 'uuid' })),
-            channel: Type.Optional(Type.Union([Type.Literal('self-service'), Type.Literal('identity-manager')])),
+            channel: Type.Optional(
+              Type.Union([Type.Literal('self-service'), Type.Literal('identity-manager')]),
+            ),
             ...Paging,
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Request')), total: Type.Integer() }), ...errorResponses },
+        response: {
+          200: Type.Object({ items: Type.Array(Type.Ref('Request')), total: Type.Integer() }),
+          ...errorResponses,
+        },
       },
       preHandler: staff,
     },
@@ -69,10 +84,24 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
           200: Type.Object({
             request: Type.Ref('Request'),
             person: Type.Ref('Person'),
-            process: Type.Object({ name: Type.String(), label: Type.String(), idType: Type.String(), cardType: Type.String(), channel: Type.String(), approval: Type.Boolean() }),
+            process: Type.Object({
+              name: Type.String(),
+              label: Type.String(),
+              idType: Type.String(),
+              cardType: Type.String(),
+              channel: Type.String(),
+              approval: Type.Boolean(),
+            }),
             card: Type.Union([Type.Ref('Card'), Type.Null()]),
             transitions: Type.Array(
-              Type.Object({ fromState: Type.Union([Type.String(), Type.Null()]), toState: Type.String(), event: Type.String(), actor: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), at: Type.String() }),
+              Type.Object({
+                fromState: Type.Union([Type.String(), Type.Null()]),
+                toState: Type.String(),
+                event: Type.String(),
+                actor: Type.String(),
+                reason: Type.Union([Type.String(), Type.Null()]),
+                at: Type.String(),
+              }),
             ),
             attempts: Type.Array(
               Type.Object({
@@ -101,17 +130,35 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
 
   app.post(
     '/api/requests/:id/approve',
-    { schema: { tags: ['requests'], summary: 'Approve (seed step 3); not by the requester', params: IdParams, response: { 200: RequestReply, ...errorResponses } }, preHandler: staff },
-    async (request) => ({ request: await requests.approve(staffActor(request), request.params.id) }),
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Approve (seed step 3); not by the requester',
+        params: IdParams,
+        response: { 200: RequestReply, ...errorResponses },
+      },
+      preHandler: staff,
+    },
+    async (request) => ({
+      request: await requests.approve(staffActor(request), request.params.id),
+    }),
   );
 
   app.post(
     '/api/requests/:id/reject',
     {
-      schema: { tags: ['requests'], summary: 'Reject, with a reason', params: IdParams, body: Type.Object({ reason: Reason }, { additionalProperties: false }), response: { 200: RequestReply, ...errorResponses } },
+      schema: {
+        tags: ['requests'],
+        summary: 'Reject, with a reason',
+        params: IdParams,
+        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+        response: { 200: RequestReply, ...errorResponses },
+      },
       preHandler: staff,
     },
-    async (request) => ({ request: await requests.reject(staffActor(request), request.params.id, request.body.reason) }),
+    async (request) => ({
+      request: await requests.reject(staffActor(request), request.params.id, request.body.reason),
+    }),
   );
 
   app.post(
@@ -119,32 +166,61 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
     {
       schema: {
         tags: ['requests'],
-        summary: 'Choose single production (starts at once) or mass production (joins a named batch)',
+        summary:
+          'Choose single production (starts at once) or mass production (joins a named batch)',
         params: IdParams,
         body: Type.Union([
           Type.Object({ mode: Type.Literal('single') }, { additionalProperties: false }),
-          Type.Object({ mode: Type.Literal('mass'), batchName: Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' }) }, { additionalProperties: false }),
+          Type.Object(
+            {
+              mode: Type.Literal('mass'),
+              batchName: Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' }),
+            },
+            { additionalProperties: false },
+          ),
         ]),
         response: { 200: RequestReply, ...errorResponses },
       },
       preHandler: staff,
     },
-    async (request) => ({ request: await requests.chooseProduction(staffActor(request), request.params.id, request.body) }),
+    async (request) => ({
+      request: await requests.chooseProduction(
+        staffActor(request),
+        request.params.id,
+        request.body,
+      ),
+    }),
   );
 
   app.post(
     '/api/requests/:id/retry',
-    { schema: { tags: ['requests'], summary: 'Try a failed production again (a new blank is used)', params: IdParams, response: { 200: RequestReply, ...errorResponses } }, preHandler: staff },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Try a failed production again (a new blank is used)',
+        params: IdParams,
+        response: { 200: RequestReply, ...errorResponses },
+      },
+      preHandler: staff,
+    },
     async (request) => ({ request: await requests.retry(staffActor(request), request.params.id) }),
   );
 
   app.post(
     '/api/requests/:id/cancel',
     {
-      schema: { tags: ['requests'], summary: 'Cancel a request before it is produced, with a reason', params: IdParams, body: Type.Object({ reason: Reason }, { additionalProperties: false }), response: { 200: RequestReply, ...errorResponses } },
+      schema: {
+        tags: ['requests'],
+        summary: 'Cancel a request before it is produced, with a reason',
+        params: IdParams,
+        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+        response: { 200: RequestReply, ...errorResponses },
+      },
       preHandler: staff,
     },
-    async (request) => ({ request: await requests.cancel(staffActor(request), request.params.id, request.body.reason) }),
+    async (request) => ({
+      request: await requests.cancel(staffActor(request), request.params.id, request.body.reason),
+    }),
   );
 
   app.post(
@@ -152,10 +228,16 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
     {
       schema: {
         tags: ['requests'],
-        summary: 'Hand the produced card to its holder; the PIN is in this response once, then destroyed on the device',
+        summary:
+          'Hand the produced card to its holder; the PIN is in this response once, then destroyed on the device',
         params: IdParams,
         response: {
-          200: Type.Object({ request: Type.Ref('Request'), cardNumber: Type.String(), holderName: Type.String(), pin: Type.String({ description: 'show to the holder only; never shown again' }) }),
+          200: Type.Object({
+            request: Type.Ref('Request'),
+            cardNumber: Type.String(),
+            holderName: Type.String(),
+            pin: Type.String({ description: 'show to the holder only; never shown again' }),
+          }),
           ...errorResponses,
         },
       },
@@ -163,7 +245,11 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       config: { secretResponse: true },
     },
     async (request, reply) => {
-      const { request: updated, card, pin } = await requests.collect(staffActor(request), request.params.id);
+      const {
+        request: updated,
+        card,
+        pin,
+      } = await requests.collect(staffActor(request), request.params.id);
       const { person } = await requests.get(updated.id);
       reply.header('cache-control', 'no-store');
       return { request: updated, cardNumber: card.cardNumber, holderName: person.name, pin };

@@ -9,7 +9,10 @@ import { decodePhoto } from '../presenters.js';
 import { Company, Email, IsoDate, Name, PhotoInput, errorResponses } from '../schemas/common.js';
 import type { AppOptions, AppServices } from '../app-services.js';
 
-const StatusCodeBody = Type.Object({ statusCode: Type.String({ minLength: 8, maxLength: 12 }) }, { additionalProperties: false });
+const StatusCodeBody = Type.Object(
+  { statusCode: Type.String({ minLength: 8, maxLength: 12 }) },
+  { additionalProperties: false },
+);
 const WalkUpStatus = Type.Object({
   state: Type.String(),
   processLabel: Type.String(),
@@ -18,13 +21,26 @@ const WalkUpStatus = Type.Object({
   updatedAt: Type.String(),
 });
 
-export const selfServiceRoutes: FastifyPluginAsyncTypebox<{ services: AppServices; options: AppOptions }> = async (app, { services, options }) => {
-  const walkUpLimit = { rateLimit: { max: options.rateLimits?.walkUpPerMinute ?? 30, timeWindow: 60_000 } };
-  const lookupLimit = { rateLimit: { max: options.rateLimits?.statusLookupsPerMinute ?? 60, timeWindow: 60_000 } };
+export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
+  services: AppServices;
+  options: AppOptions;
+}> = async (app, { services, options }) => {
+  const walkUpLimit = {
+    rateLimit: { max: options.rateLimits?.walkUpPerMinute ?? 30, timeWindow: 60_000 },
+  };
+  const lookupLimit = {
+    rateLimit: { max: options.rateLimits?.statusLookupsPerMinute ?? 60, timeWindow: 60_000 },
+  };
 
   app.get(
     '/api/self-service/options',
-    { schema: { tags: ['self-service'], summary: 'What this kiosk offers to walk-ups', response: { 200: Type.Object({ kinds: Type.Array(Type.String()) }) } } },
+    {
+      schema: {
+        tags: ['self-service'],
+        summary: 'What this kiosk offers to walk-ups',
+        response: { 200: Type.Object({ kinds: Type.Array(Type.String()) }) },
+      },
+    },
     async () => ({ kinds: options.walkUpKinds }),
   );
 
@@ -34,13 +50,26 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{ services: AppService
       schema: {
         tags: ['self-service'],
         summary: 'Find a host (employee) by name; at least 2 letters',
-        querystring: Type.Object({ q: Type.String({ minLength: 2, maxLength: 60 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })) }), ...errorResponses },
+        querystring: Type.Object(
+          { q: Type.String({ minLength: 2, maxLength: 60 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+          }),
+          ...errorResponses,
+        },
       },
       config: lookupLimit,
     },
     async (request) => {
-      const found = await services.persons.search({ text: request.query.q, kind: 'employee', limit: 10, offset: 0 });
+      const found = await services.persons.search({
+        text: request.query.q,
+        kind: 'employee',
+        limit: 10,
+        offset: 0,
+      });
       // Only what a visitor needs to pick a host: no e-mail, no company.
       return { items: found.map((p) => ({ id: p.id, name: p.name })) };
     },
@@ -54,7 +83,11 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{ services: AppService
         summary: 'Ask for a card at the kiosk (seed step 1)',
         body: Type.Object(
           {
-            kind: Type.Union([Type.Literal('visitor'), Type.Literal('contractor'), Type.Literal('employee')]),
+            kind: Type.Union([
+              Type.Literal('visitor'),
+              Type.Literal('contractor'),
+              Type.Literal('employee'),
+            ]),
             name: Name,
             company: Type.Optional(Company),
             email: Type.Optional(Email),
@@ -67,7 +100,12 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{ services: AppService
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({ statusCode: Type.String(), qrPayload: Type.String(), state: Type.String(), processLabel: Type.String() }),
+          201: Type.Object({
+            statusCode: Type.String(),
+            qrPayload: Type.String(),
+            state: Type.String(),
+            processLabel: Type.String(),
+          }),
           ...errorResponses,
         },
       },
@@ -76,7 +114,10 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{ services: AppService
     async (request, reply) => {
       const { acceptTerms: _terms, photo, ...rest } = request.body;
       const decoded = decodePhoto(photo);
-      const { request: created, statusCode } = await services.requests.submitWalkUp({ ...rest, ...(decoded ? { photo: decoded } : {}) });
+      const { request: created, statusCode } = await services.requests.submitWalkUp({
+        ...rest,
+        ...(decoded ? { photo: decoded } : {}),
+      });
       return reply.status(201).send({
         statusCode,
         qrPayload: `${options.publicBaseUrl}/#/status/${statusCode}`,
@@ -88,16 +129,36 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{ services: AppService
 
   app.post(
     '/api/self-service/status',
-    { schema: { tags: ['self-service'], summary: 'Follow a walk-up request by its status code', body: StatusCodeBody, response: { 200: WalkUpStatus, ...errorResponses } }, config: lookupLimit },
+    {
+      schema: {
+        tags: ['self-service'],
+        summary: 'Follow a walk-up request by its status code',
+        body: StatusCodeBody,
+        response: { 200: WalkUpStatus, ...errorResponses },
+      },
+      config: lookupLimit,
+    },
     async (request) => (await services.requests.walkUpStatus(request.body.statusCode)).status,
   );
 
   app.post(
     '/api/self-service/cancel',
-    { schema: { tags: ['self-service'], summary: 'Withdraw a walk-up request before it is approved', body: StatusCodeBody, response: { 200: WalkUpStatus, ...errorResponses } }, config: lookupLimit },
+    {
+      schema: {
+        tags: ['self-service'],
+        summary: 'Withdraw a walk-up request before it is approved',
+        body: StatusCodeBody,
+        response: { 200: WalkUpStatus, ...errorResponses },
+      },
+      config: lookupLimit,
+    },
     async (request) => {
       const { requestId } = await services.requests.walkUpStatus(request.body.statusCode);
-      await services.requests.cancel({ kind: 'self_service', requestId }, requestId, 'withdrawn at the kiosk');
+      await services.requests.cancel(
+        { kind: 'self_service', requestId },
+        requestId,
+        'withdrawn at the kiosk',
+      );
       return (await services.requests.walkUpStatus(request.body.statusCode)).status;
     },
   );

@@ -7,20 +7,33 @@ import type { AppOptions, AppServices } from '../app-services.js';
 
 const Passcode = Type.String({ minLength: 1, maxLength: 200 });
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: AppServices; options: AppOptions }> = async (app, { services, options }) => {
+export const sessionRoutes: FastifyPluginAsyncTypebox<{
+  services: AppServices;
+  options: AppOptions;
+}> = async (app, { services, options }) => {
   app.post(
     '/api/session',
     {
       schema: {
         tags: ['session'],
         summary: 'Sign in with user name and passcode',
-        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), passcode: Passcode }, { additionalProperties: false }),
-        response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses, 423: Type.Ref('Error') },
+        body: Type.Object(
+          { username: Type.String({ minLength: 1, maxLength: 64 }), passcode: Passcode },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ user: Type.Ref('User') }),
+          ...errorResponses,
+          423: Type.Ref('Error'),
+        },
       },
       config: { rateLimit: { max: options.rateLimits?.signInPerMinute ?? 10, timeWindow: 60_000 } },
     },
     async (request, reply) => {
-      const { token, user } = await services.auth.signIn(request.body.username, request.body.passcode);
+      const { token, user } = await services.auth.signIn(
+        request.body.username,
+        request.body.passcode,
+      );
       reply.setSessionCookie(token);
       return { user };
     },
@@ -29,7 +42,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: AppServices; o
   app.get(
     '/api/session',
     {
-      schema: { tags: ['session'], summary: 'Who is signed in', response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses } },
+      schema: {
+        tags: ['session'],
+        summary: 'Who is signed in',
+        response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses },
+      },
       preHandler: requireStaff(),
       config: { allowBeforePasscodeChange: true },
     },
@@ -52,14 +69,21 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ services: AppServices; o
       schema: {
         tags: ['session'],
         summary: 'Change your passcode (required after a one-time passcode)',
-        body: Type.Object({ currentPasscode: Passcode, newPasscode: Passcode }, { additionalProperties: false }),
+        body: Type.Object(
+          { currentPasscode: Passcode, newPasscode: Passcode },
+          { additionalProperties: false },
+        ),
         response: { 204: Type.Null(), ...errorResponses },
       },
       preHandler: requireStaff(),
       config: { allowBeforePasscodeChange: true },
     },
     async (request, reply) => {
-      await services.auth.changePasscode(staffActor(request), request.body.currentPasscode, request.body.newPasscode);
+      await services.auth.changePasscode(
+        staffActor(request),
+        request.body.currentPasscode,
+        request.body.newPasscode,
+      );
       return reply.status(204).send(null);
     },
   );

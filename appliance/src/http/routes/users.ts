@@ -5,12 +5,22 @@ import { requireStaff, staffActor } from '../plugins/session-auth.js';
 import { IdParams, StaffRoleSchema, errorResponses } from '../schemas/common.js';
 import type { AppServices } from '../app-services.js';
 
-export const userRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (app, { services }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (
+  app,
+  { services },
+) => {
   const admin = requireStaff('device_admin');
 
   app.get(
     '/api/users',
-    { schema: { tags: ['users'], summary: 'List staff accounts', response: { 200: Type.Object({ items: Type.Array(Type.Ref('User')) }), ...errorResponses } }, preHandler: admin },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'List staff accounts',
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('User')) }), ...errorResponses },
+      },
+      preHandler: admin,
+    },
     async (request) => ({ items: await services.auth.listUsers(staffActor(request)) }),
   );
 
@@ -28,19 +38,36 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ user: Type.Ref('User'), oneTimePasscode: Type.String() }), ...errorResponses },
+        response: {
+          201: Type.Object({ user: Type.Ref('User'), oneTimePasscode: Type.String() }),
+          ...errorResponses,
+        },
       },
       preHandler: admin,
       config: { secretResponse: true },
     },
-    async (request, reply) => reply.status(201).send(await services.auth.createUser(staffActor(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await services.auth.createUser(staffActor(request), request.body)),
   );
 
-  for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [path, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     app.post(
       `/api/users/:id/${path}`,
-      { schema: { tags: ['users'], summary: `${path[0]!.toUpperCase()}${path.slice(1)} a staff account`, params: IdParams, response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses } }, preHandler: admin },
-      async (request) => ({ user: await services.auth.setDisabled(staffActor(request), request.params.id, disabled) }),
+      {
+        schema: {
+          tags: ['users'],
+          summary: `${path[0]!.toUpperCase()}${path.slice(1)} a staff account`,
+          params: IdParams,
+          response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses },
+        },
+        preHandler: admin,
+      },
+      async (request) => ({
+        user: await services.auth.setDisabled(staffActor(request), request.params.id, disabled),
+      }),
     );
   }
 };

@@ -24,8 +24,15 @@ export const errorResponses = {
 
 export const Id = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
-export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
-export const CardKind = Type.Union([Type.Literal('employee'), Type.Literal('contractor'), Type.Literal('visitor')]);
+export const IsoDate = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  description: 'YYYY-MM-DD',
+});
+export const CardKind = Type.Union([
+  Type.Literal('employee'),
+  Type.Literal('contractor'),
+  Type.Literal('visitor'),
+]);
 export const RequestStateSchema = Type.Union(REQUEST_STATES.map((s) => Type.Literal(s)));
 export const StaffRoleSchema = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
 export const Reason = Type.String({ minLength: 1, maxLength: 500 });

@@ -1,5 +1,6 @@
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 import { migration0001 } from './0001-initial-schema.js';
+import { migration0002 } from './0002-certificate-authority.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { allocateFrom, isValidCardNumber, luhnCheckDigit, remainingNumbers, withCheckDigit } from '../../../../appliance/src/core/card/card-number.js';
+import {
+  allocateFrom,
+  isValidCardNumber,
+  luhnCheckDigit,
+  remainingNumbers,
+  withCheckDigit,
+} from '../../../../appliance/src/core/card/card-number.js';
 
 describe('card numbers', () => {
   it('computes the Luhn check digit (ISO/IEC 7812 examples)', () => {
@@ -35,6 +41,8 @@ describe('card numbers', () => {
   });
 
   it('says so when every range is used up', () => {
-    expect(() => allocateFrom([{ id: 'a', first: 1, last: 1, next: 2 }], 7)).toThrowError(expect.objectContaining({ code: 'NUMBER_RANGE_EXHAUSTED' }));
+    expect(() => allocateFrom([{ id: 'a', first: 1, last: 1, next: 2 }], 7)).toThrowError(
+      expect.objectContaining({ code: 'NUMBER_RANGE_EXHAUSTED' }),
+    );
   });
 });

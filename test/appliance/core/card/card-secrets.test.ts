@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { generateCardSecrets, trivialityOf } from '../../../../appliance/src/core/card/card-secrets.js';
+import {
+  generateCardSecrets,
+  trivialityOf,
+} from '../../../../appliance/src/core/card/card-secrets.js';
 import type { RandomSource } from '../../../../appliance/src/core/ports.js';
 import { nodeRandomSource } from '../../../../appliance/src/crypto/node-random-source.js';
 
@@ -30,13 +33,17 @@ describe('PIN and PUK', () => {
     expect(trivialityOf(value, '')).toBe(why);
   });
 
-  it("refuses digits taken from the card number", () => {
+  it('refuses digits taken from the card number', () => {
     expect(trivialityOf('503918', '15039184')).toBe('taken from the card number');
     expect(trivialityOf('503918', '17777774')).toBeNull();
   });
 
   it('draws again when the first draw is trivial', () => {
-    const { pin, puk } = generateCardSecrets(scripted('111111' + '583927' + '12345678' + '40718263'), '10000007', 6);
+    const { pin, puk } = generateCardSecrets(
+      scripted('111111' + '583927' + '12345678' + '40718263'),
+      '10000007',
+      6,
+    );
     expect(pin).toBe('583927');
     expect(puk).toBe('40718263');
   });

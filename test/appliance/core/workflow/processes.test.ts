@@ -1,15 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_PROCESSES, ProcessCatalog, needsCertificate } from '../../../../appliance/src/core/workflow/processes.js';
+import {
+  BUILT_IN_PROCESSES,
+  ProcessCatalog,
+  needsCertificate,
+} from '../../../../appliance/src/core/workflow/processes.js';
 
 const SEED_NAMES = [
-  'CCProcUSSPEmployeeCardWithApproval', 'PcmProcUSSPEmployeeCardWithApproval',
-  'CCProcUSSPEmployeeCardWithoutApproval', 'PcmProcUSSPEmployeeCardWithoutApproval',
-  'CCProcEmployeeCardWithApproval', 'PcmProcEmployeeCardWithApproval',
-  'CCProcEmployeeCardWithoutApproval', 'PcmProcEmployeeCardWithoutApproval',
-  'CCProcContractorCardWithApproval', 'PcmProcContractorCardWithApproval',
-  'CCProcContractorCardWithoutApproval', 'PcmProcContractorCardWithoutApproval',
-  'CCProcVisitorCardWithApproval', 'PcmProcVisitorCardWithApproval',
-  'CCProcVisitorCardWithoutApproval', 'PcmProcVisitorCardWithoutApproval',
+  'CCProcUSSPEmployeeCardWithApproval',
+  'PcmProcUSSPEmployeeCardWithApproval',
+  'CCProcUSSPEmployeeCardWithoutApproval',
+  'PcmProcUSSPEmployeeCardWithoutApproval',
+  'CCProcEmployeeCardWithApproval',
+  'PcmProcEmployeeCardWithApproval',
+  'CCProcEmployeeCardWithoutApproval',
+  'PcmProcEmployeeCardWithoutApproval',
+  'CCProcContractorCardWithApproval',
+  'PcmProcContractorCardWithApproval',
+  'CCProcContractorCardWithoutApproval',
+  'PcmProcContractorCardWithoutApproval',
+  'CCProcVisitorCardWithApproval',
+  'PcmProcVisitorCardWithApproval',
+  'CCProcVisitorCardWithoutApproval',
+  'PcmProcVisitorCardWithoutApproval',
 ];
 
 describe('process catalog', () => {
@@ -28,12 +40,23 @@ describe('process catalog', () => {
   });
 
   it('takes site-specific processes of the same shape and refuses bad ones', () => {
-    const site = { name: 'SiteVisitorDayPass', idType: 'physical', cardType: 'visitor', channel: 'self-service', approval: false, label: 'Day pass' } as const;
+    const site = {
+      name: 'SiteVisitorDayPass',
+      idType: 'physical',
+      cardType: 'visitor',
+      channel: 'self-service',
+      approval: false,
+      label: 'Day pass',
+    } as const;
     const catalog = new ProcessCatalog([site], ['SiteVisitorDayPass']);
     expect(catalog.isEnabled('SiteVisitorDayPass')).toBe(true);
     expect(catalog.isEnabled('CCProcVisitorCardWithApproval')).toBe(false);
-    expect(() => new ProcessCatalog([{ ...site, name: 'CCProcVisitorCardWithApproval' }], [])).toThrow(/defined twice/);
-    expect(() => new ProcessCatalog([{ ...site, cardType: 'alien' as never }], [])).toThrow(/cardType/);
+    expect(
+      () => new ProcessCatalog([{ ...site, name: 'CCProcVisitorCardWithApproval' }], []),
+    ).toThrow(/defined twice/);
+    expect(() => new ProcessCatalog([{ ...site, cardType: 'alien' as never }], [])).toThrow(
+      /cardType/,
+    );
     expect(() => new ProcessCatalog([], ['NoSuchProcess'])).toThrow(/not defined/);
   });
 });

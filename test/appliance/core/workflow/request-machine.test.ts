@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { TransitionRejectedError } from '../../../../appliance/src/core/errors.js';
 import { ALL_ROLES, type Actor, type Role } from '../../../../appliance/src/core/roles.js';
-import { BUILT_IN_PROCESSES, type ProcessDefinition } from '../../../../appliance/src/core/workflow/processes.js';
+import {
+  BUILT_IN_PROCESSES,
+  type ProcessDefinition,
+} from '../../../../appliance/src/core/workflow/processes.js';
 import {
   FINAL_STATES,
   REQUEST_EVENTS,
@@ -17,7 +20,10 @@ import {
   type RequestState,
 } from '../../../../appliance/src/core/workflow/request-machine.js';
 import { transition } from '../../../../appliance/src/core/workflow/transition.js';
-import type { RequestEvent, RequestSnapshot } from '../../../../appliance/src/core/workflow/guards.js';
+import type {
+  RequestEvent,
+  RequestSnapshot,
+} from '../../../../appliance/src/core/workflow/guards.js';
 
 const REQUEST_ID = 'req-1';
 const REQUESTER_ID = 'user-requester';
@@ -29,7 +35,13 @@ function actorFor(role: Role): Actor {
 }
 
 /** What each guard means, restated from DESIGN.md rather than imported. */
-function guardHolds(g: GuardName, p: ProcessDefinition, req: RequestSnapshot, ev: RequestEvent, actor: Actor): boolean {
+function guardHolds(
+  g: GuardName,
+  p: ProcessDefinition,
+  req: RequestSnapshot,
+  ev: RequestEvent,
+  actor: Actor,
+): boolean {
   switch (g) {
     case 'processRequiresApproval':
       return p.approval;
@@ -46,7 +58,12 @@ function guardHolds(g: GuardName, p: ProcessDefinition, req: RequestSnapshot, ev
   }
 }
 
-function expected(p: ProcessDefinition, req: RequestSnapshot, ev: RequestEvent, role: Role): RequestState | null {
+function expected(
+  p: ProcessDefinition,
+  req: RequestSnapshot,
+  ev: RequestEvent,
+  role: Role,
+): RequestState | null {
   const actor = actorFor(role);
   for (const c of REQUEST_MACHINE[req.state][ev.type] ?? []) {
     if (!c.roles.includes(role)) continue;
@@ -55,7 +72,12 @@ function expected(p: ProcessDefinition, req: RequestSnapshot, ev: RequestEvent, 
   return null;
 }
 
-function attempt(p: ProcessDefinition, req: RequestSnapshot, ev: RequestEvent, role: Role): RequestState | null {
+function attempt(
+  p: ProcessDefinition,
+  req: RequestSnapshot,
+  ev: RequestEvent,
+  role: Role,
+): RequestState | null {
   try {
     return transition(p, req, ev, actorFor(role)).next;
   } catch (err) {
@@ -84,7 +106,10 @@ describe('request state machine, generated from the table', () => {
               for (const role of ALL_ROLES) {
                 const want = expected(p, req, ev, role);
                 const got = attempt(p, req, ev, role);
-                if (got !== want) mismatches.push(`${p.name} ${state} ${type}(${ev.reason ?? ''}) by ${role}, requested by ${requestedByUserId}: got ${got}, table says ${want}`);
+                if (got !== want)
+                  mismatches.push(
+                    `${p.name} ${state} ${type}(${ev.reason ?? ''}) by ${role}, requested by ${requestedByUserId}: got ${got}, table says ${want}`,
+                  );
                 checked++;
                 if (want) accepted++;
               }
@@ -100,29 +125,57 @@ describe('request state machine, generated from the table', () => {
 
   it('refuses an approval by whoever requested the card', () => {
     const p = BUILT_IN_PROCESSES.find((x) => x.approval)!;
-    const officerApprover: Actor = { kind: 'staff', userId: 'u1', username: 'both', roles: ['registration_officer', 'approver'] };
-    const req: RequestSnapshot = { id: REQUEST_ID, state: 'awaiting_approval', requestedByUserId: 'u1' };
+    const officerApprover: Actor = {
+      kind: 'staff',
+      userId: 'u1',
+      username: 'both',
+      roles: ['registration_officer', 'approver'],
+    };
+    const req: RequestSnapshot = {
+      id: REQUEST_ID,
+      state: 'awaiting_approval',
+      requestedByUserId: 'u1',
+    };
     expect(() => transition(p, req, { type: 'approve' }, officerApprover)).toThrowError(
       expect.objectContaining({ code: 'SEPARATION_OF_DUTIES' }),
     );
-    expect(transition(p, { ...req, requestedByUserId: 'u2' }, { type: 'approve' }, officerApprover).next).toBe('approved');
+    expect(
+      transition(p, { ...req, requestedByUserId: 'u2' }, { type: 'approve' }, officerApprover).next,
+    ).toBe('approved');
   });
 
   it('never enters awaiting_approval for a process without approval, and never skips it for one with', () => {
     for (const p of BUILT_IN_PROCESSES) {
-      const next = transition(p, { id: REQUEST_ID, state: 'requested', requestedByUserId: null }, { type: 'submit' }, actorFor('self_service')).next;
+      const next = transition(
+        p,
+        { id: REQUEST_ID, state: 'requested', requestedByUserId: null },
+        { type: 'submit' },
+        actorFor('self_service'),
+      ).next;
       expect(next, p.name).toBe(p.approval ? 'awaiting_approval' : 'approved');
     }
   });
 
   it('names the rejection: wrong state, wrong role, missing reason', () => {
     const p = BUILT_IN_PROCESSES[0]!;
-    const req: RequestSnapshot = { id: REQUEST_ID, state: 'awaiting_approval', requestedByUserId: null };
-    expect(() => transition(p, { ...req, state: 'produced' }, { type: 'approve' }, actorFor('approver'))).toThrowError(expect.objectContaining({ code: 'TRANSITION_NOT_ALLOWED' }));
-    expect(() => transition(p, req, { type: 'approve' }, actorFor('security_staff'))).toThrowError(expect.objectContaining({ code: 'ROLE_NOT_ALLOWED' }));
-    expect(() => transition(p, req, { type: 'reject' }, actorFor('approver'))).toThrowError(expect.objectContaining({ code: 'REASON_REQUIRED' }));
+    const req: RequestSnapshot = {
+      id: REQUEST_ID,
+      state: 'awaiting_approval',
+      requestedByUserId: null,
+    };
+    expect(() =>
+      transition(p, { ...req, state: 'produced' }, { type: 'approve' }, actorFor('approver')),
+    ).toThrowError(expect.objectContaining({ code: 'TRANSITION_NOT_ALLOWED' }));
+    expect(() => transition(p, req, { type: 'approve' }, actorFor('security_staff'))).toThrowError(
+      expect.objectContaining({ code: 'ROLE_NOT_ALLOWED' }),
+    );
+    expect(() => transition(p, req, { type: 'reject' }, actorFor('approver'))).toThrowError(
+      expect.objectContaining({ code: 'REASON_REQUIRED' }),
+    );
     const without = BUILT_IN_PROCESSES.find((x) => !x.approval)!;
-    expect(() => transition(without, req, { type: 'approve' }, actorFor('approver'))).toThrowError(expect.objectContaining({ code: 'PROCESS_MISMATCH' }));
+    expect(() => transition(without, req, { type: 'approve' }, actorFor('approver'))).toThrowError(
+      expect.objectContaining({ code: 'PROCESS_MISMATCH' }),
+    );
   });
 
   it('reaches every state from requested, for some process', () => {
@@ -151,7 +204,15 @@ describe('request state machine, generated from the table', () => {
   });
 
   it('lets anything before produced be cancelled, and nothing after', () => {
-    const before: RequestState[] = ['requested', 'awaiting_approval', 'approved', 'card_generated', 'batched', 'queued', 'production_failed'];
+    const before: RequestState[] = [
+      'requested',
+      'awaiting_approval',
+      'approved',
+      'card_generated',
+      'batched',
+      'queued',
+      'production_failed',
+    ];
     for (const s of REQUEST_STATES) {
       expect(Boolean(REQUEST_MACHINE[s].cancel), s).toBe(before.includes(s));
     }
