@@ -28,12 +28,15 @@ export interface CardPrinterHarness {
   close(): Promise<void>;
 }
 
-/** Timeouts the harnesses give the driver; short, since the simulator runs at 1/100 speed. */
+/**
+ * Timeouts the harnesses give the driver: short, since the simulator runs at 1/100 speed (a
+ * YMCKO card takes about 240 ms), yet with room for a loaded two-core CI machine.
+ */
 export const CONTRACT_TIMEOUTS = {
-  commandTimeoutMs: 400,
-  insertTimeoutMs: 1_000,
-  printTimeoutMs: 1_500,
-  ejectTimeoutMs: 600,
+  commandTimeoutMs: 1_000,
+  insertTimeoutMs: 2_000,
+  printTimeoutMs: 3_000,
+  ejectTimeoutMs: 1_500,
   pollIntervalMs: 50,
   reconnectInitialDelayMs: 20,
   reconnectMaxDelayMs: 200,
@@ -230,10 +233,11 @@ export function describeCardPrinterContract(
         };
         h.device.on('command', onCommand);
       });
-      const job = h.printer.print(contractArtwork());
+      // Take the outcome at once: the job fails while unplug() is still waiting for the line.
+      const job = expectFault(h.printer.print(contractArtwork()));
       await printing;
       await h.unplug();
-      const error = await expectFault(job);
+      const error = await job;
       expect(error).toMatchObject({ fault: 'not_answering', cardFed: true });
       await waitForStatus(h.printer, (s) => s.fault === 'not_answering');
       await h.plug();
