@@ -1,0 +1,17 @@
+/**
+ * Card layouts: artwork for the printer and PNG previews for staff. `cardArtworkRenderer` has
+ * the shape of the production service's renderer port.
+ */
+
+import { renderCardArtwork } from './card-layout.js';
+
+export {
+  CardLayoutError,
+  renderCardArtwork,
+  renderCardPreviewPng,
+  type CardLayoutInput,
+  type CardSide,
+  type CardType,
+} from './card-layout.js';
+
+export const cardArtworkRenderer = { render: renderCardArtwork };
