@@ -63,8 +63,8 @@ describe('renderCardArtwork', () => {
     }
     expect(black).toBeGreaterThan(10_000);
     expect(grey).toBe(0);
-    // QR code corner (finder pattern) at the bottom right.
-    expect(pixel(art.front, 1016 - 40 - 190 + 30, 648 - 40 - 190 + 30).slice(0, 3)).toEqual([
+    // The outer ring of the QR code's top-left finder pattern (7-dot modules, 21-dot offset).
+    expect(pixel(art.front, 1016 - 40 - 190 + 24, 648 - 40 - 190 + 24).slice(0, 3)).toEqual([
       0, 0, 0,
     ]);
   });
