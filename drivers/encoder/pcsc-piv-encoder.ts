@@ -369,11 +369,14 @@ export class PcscPivEncoder implements PivEncoder {
     const transport: ApduTransport = {
       transmit: async (apdu) => {
         try {
-          return await withTimeout(
+          const reply = await withTimeout(
             this.transmit(reader, apdu, protocol),
             this.options.apduTimeoutMs,
             'APDU exchange with the card',
           );
+          // vpcd (and some readers) hand back an empty buffer when the card vanished mid-command.
+          if (reply.length < 2) throw new Error('response without a status word');
+          return reply;
         } catch (error) {
           cardBroken = true;
           throw await this.explain(error, entry, 'transmit');

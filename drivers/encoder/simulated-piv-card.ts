@@ -361,6 +361,10 @@ export class SimulatedPivCard implements SimulatedCard {
     // A failed SELECT leaves the current selection as it was (ISO/IEC 7816-4 §7.1.1).
     if (!isPiv) return { sw: SW.NOT_FOUND };
     this.pivSelected = true;
+    // Selecting the application resets its security status, as on Java Card PIV applets:
+    // hosts re-verify the PIN after SELECT (yubico-piv-tool relies on this for its PIN counter).
+    this.pinVerified = false;
+    this.managementAuthenticated = false;
     const template = concatBytes(
       encodeTlv(0x4f, PIV_AID.subarray(5)),
       encodeTlv(0x79, encodeTlv(0x4f, NIST_RID)),
