@@ -62,10 +62,12 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
-  process.on('SIGINT', () => {
-    stopping = true;
-    process.exit(0);
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      process.exit(0);
+    });
+  }
   for (;;) {
     try {
       const link = await servePrinterOnPort(device, path, { baudRate: Number(values.baud) });
