@@ -23,7 +23,12 @@ import { CardService } from './services/card-service.js';
 import { DeviceStatusService } from './services/device-status-service.js';
 import { DomainEvents } from './services/domain-events.js';
 import { PersonService } from './services/person-service.js';
-import type { CardArtworkRenderer, CardCertificateIssuer, Logger } from './services/ports.js';
+import type {
+  CardArtworkRenderer,
+  CardCertificateIssuer,
+  CertificateRevocation,
+  Logger,
+} from './services/ports.js';
 import { ProductionService } from './services/production-service.js';
 import { RequestService } from './services/request-service.js';
 import { WorkflowEngine } from './services/workflow-engine.js';
@@ -36,6 +41,8 @@ export interface ApplianceParts {
   leds: StatusLeds;
   renderer: CardArtworkRenderer;
   certificates: CardCertificateIssuer | null;
+  /** Revocation and CRL of the same CA; null when there is none. */
+  revocation: CertificateRevocation | null;
   deviceSecret: Uint8Array;
   clock: Clock;
   random: RandomSource;
@@ -114,7 +121,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     requests,
     auth: new AuthService(store, parts.hasher, random, clock),
     persons: new PersonService(store, clock),
-    cards: new CardService(store),
+    cards: new CardService(store, clock, parts.revocation, events),
     batches: new BatchService(
       store,
       engine,

@@ -72,9 +72,12 @@ describe('walk-up requests', () => {
         cookie: crew.approver.cookie,
       }),
     );
-    const mine = list.items.find(
-      (r: any) => r.requestedBy === 'self-service' && r.state === 'awaiting_approval',
+    const details = await Promise.all(
+      list.items.map((r: any) =>
+        ok(t.call({ method: 'GET', url: `/api/requests/${r.id}`, cookie: crew.approver.cookie })),
+      ),
     );
+    const mine = details.find((d: any) => d.person.name === 'Rita Rejected').request;
     await ok(
       post(t, crew.approver, `/api/requests/${mine.id}/reject`, {
         reason: 'your host is not in today',

@@ -94,6 +94,17 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const encoder = options.encoder ?? new FakePivEncoder();
   const leds = new SimulatedStatusLeds();
   const store = await SqliteStore.open(dbFile);
+  const ca =
+    options.certificates === undefined
+      ? await LocalCertificateAuthority.createOrLoad({
+          stateDir: join(stateDir, 'ca'),
+          secretKey: loadOrCreateDeviceSecret(stateDir),
+          organization: 'cardkiosk test site',
+          crlDistributionUrl: 'http://127.0.0.1:8080/ca/crl',
+          clock: () => clock.now(),
+          store: new SqliteCaStateStore(store),
+        })
+      : null;
   const appliance = await composeAppliance({
     config,
     store,
@@ -101,20 +112,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     encoder,
     leds,
     renderer: options.renderer ?? whiteCardRenderer,
-    certificates:
-      options.certificates !== undefined
-        ? options.certificates
-        : new CaCertificateIssuer(
-            await LocalCertificateAuthority.createOrLoad({
-              stateDir: join(stateDir, 'ca'),
-              secretKey: loadOrCreateDeviceSecret(stateDir),
-              organization: 'cardkiosk test site',
-              crlDistributionUrl: 'http://127.0.0.1:8080/ca/crl',
-              clock: () => clock.now(),
-              store: new SqliteCaStateStore(store),
-            }),
-            defaultCertificateProfiles,
-          ),
+    certificates: ca
+      ? new CaCertificateIssuer(ca, defaultCertificateProfiles)
+      : (options.certificates ?? null),
+    revocation: ca,
     deviceSecret: loadOrCreateDeviceSecret(stateDir),
     clock,
     random: nodeRandomSource,

@@ -86,6 +86,10 @@ export interface CardRecord {
   validUntil: string;
   chipSerial: string | null;
   certificateDer: Uint8Array | null;
+  /** Serial (lowercase hex) of the Digital ID certificate, for revocation. */
+  certificateSerial: string | null;
+  /** Why the card was revoked or returned. */
+  revocationReason: string | null;
   pinRevealedAt: string | null;
   createdAt: string;
   updatedAt: string;

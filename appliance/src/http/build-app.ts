@@ -15,6 +15,7 @@ import { installErrorHandler } from './plugins/error-handler.js';
 import { installIdempotency } from './plugins/idempotency.js';
 import { installSessionAuth } from './plugins/session-auth.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { certificateAuthorityRoutes } from './routes/certificate-authority.js';
 import { healthRoutes } from './routes/health.js';
 import { personRoutes } from './routes/persons.js';
 import { requestRoutes } from './routes/requests.js';
@@ -90,5 +91,6 @@ export async function buildApp(
   await app.register(personRoutes, { services });
   await app.register(requestRoutes, { services });
   await app.register(catalogRoutes, { services });
+  await app.register(certificateAuthorityRoutes, { services });
   return app;
 }

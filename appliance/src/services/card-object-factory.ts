@@ -70,6 +70,8 @@ export async function generateCardObject(
     validUntil: validity.validUntil,
     chipSerial: null,
     certificateDer: null,
+    certificateSerial: null,
+    revocationReason: null,
     pinRevealedAt: null,
     createdAt: at,
     updatedAt: at,
@@ -120,6 +122,7 @@ export async function recordCardStatus(
   actor: string,
   at: string,
   facts: Record<string, unknown> = {},
+  extra: { outboxFacts?: Record<string, unknown>; priority?: number } = {},
 ): Promise<void> {
   await tx.cards.update(card.id, { status, updatedAt: at });
   await tx.audit.append(
@@ -144,7 +147,9 @@ export async function recordCardStatus(
         status,
         at,
         ...facts,
+        ...extra.outboxFacts,
       },
+      ...(extra.priority !== undefined ? { priority: extra.priority } : {}),
     },
     at,
   );

@@ -48,6 +48,17 @@ export interface CardCertificateRequest {
   notAfter: Date;
 }
 
+export type RevocationReason =
+  'keyCompromise' | 'cessationOfOperation' | 'affiliationChanged' | 'superseded' | 'unspecified';
+
+/** Revocation and the CRL, from the certificate authority. */
+export interface CertificateRevocation {
+  /** Idempotent: revoking again keeps the first reason and date. */
+  revoke(serialHex: string, reason: RevocationReason, at: Date): Promise<void>;
+  currentCrlDer(): Promise<Uint8Array>;
+  chainPem(): string;
+}
+
 /** Step 6 of the seed: the CA issues a certificate for a key generated on the card. */
 export interface CardCertificateIssuer {
   issue(

@@ -164,12 +164,25 @@ export class ProductionService {
           await tx.cards.update(attempt.card.id, {
             chipSerial: result.chipSerial,
             certificateDer: result.certificateDer,
+            certificateSerial: result.certificateSerial,
             updatedAt: at,
           });
-          await recordCardStatus(tx, attempt.card, 'produced', 'system', at, {
-            chipSerial: result.chipSerial,
-            certificateSerial: result.certificateSerial,
-          });
+          await recordCardStatus(
+            tx,
+            attempt.card,
+            'produced',
+            'system',
+            at,
+            { chipSerial: result.chipSerial, certificateSerial: result.certificateSerial },
+            // The Identity Manager stores the certificate too (seed step 6).
+            result.certificateDer
+              ? {
+                  outboxFacts: {
+                    certificateDer: Buffer.from(result.certificateDer).toString('base64'),
+                  },
+                }
+              : {},
+          );
           await tx.attempts.finish(attempt.id, 'succeeded', {
             finishedAt: at,
             reason: null,

@@ -262,6 +262,9 @@ export class RequestService {
     const { request, extra } = await this.engine.apply(requestId, { type: 'collect' }, actor, {
       within: async (tx, { at }) => {
         const card = await tx.cards.getByRequest(requestId);
+        if (card && card.status !== 'produced') {
+          throw new ConflictError(`this card is ${card.status} and cannot be handed over`);
+        }
         if (!card || !card.pinSealed)
           throw new ConflictError('this card has no PIN left to reveal');
         const pin = this.deps.sealer.open(card.pinSealed, pinContext(card.id));

@@ -167,7 +167,7 @@ export class SqliteRequestRepository implements RequestRepository {
   async list(q: RequestQuery): Promise<RequestRecord[]> {
     const w = this.filter(q);
     const rows = await this.db.all(
-      `SELECT * FROM requests ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      `SELECT * FROM requests ${w.sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
       [...w.params, q.limit, q.offset],
     );
     return rows.map(toRequest);
@@ -241,6 +241,8 @@ const CARD_COLUMNS: Record<string, string> = {
   validUntil: 'valid_until',
   chipSerial: 'chip_serial',
   certificateDer: 'certificate_der',
+  certificateSerial: 'certificate_serial',
+  revocationReason: 'revocation_reason',
   pinRevealedAt: 'pin_revealed_at',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
@@ -251,8 +253,8 @@ export class SqliteCardRepository implements CardRepository {
 
   async insert(c: CardRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO cards (id, request_id, card_number, card_type, id_type, status, pin_sealed, puk_sealed, guid, valid_from, valid_until, chip_serial, certificate_der, pin_revealed_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO cards (id, request_id, card_number, card_type, id_type, status, pin_sealed, puk_sealed, guid, valid_from, valid_until, chip_serial, certificate_der, certificate_serial, revocation_reason, pin_revealed_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.requestId,
@@ -267,6 +269,8 @@ export class SqliteCardRepository implements CardRepository {
         c.validUntil,
         c.chipSerial,
         blob(c.certificateDer),
+        c.certificateSerial,
+        c.revocationReason,
         c.pinRevealedAt,
         c.createdAt,
         c.updatedAt,
@@ -303,7 +307,7 @@ export class SqliteCardRepository implements CardRepository {
   async list(q: CardQuery): Promise<CardRecord[]> {
     const w = where({ status: q.status, card_number: q.cardNumber, request_id: q.requestId });
     const rows = await this.db.all(
-      `SELECT * FROM cards ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      `SELECT * FROM cards ${w.sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
       [...w.params, q.limit, q.offset],
     );
     return rows.map(toCard);
@@ -325,6 +329,8 @@ function toCard(r: Row): CardRecord {
     validUntil: str(r.valid_until),
     chipSerial: strOrNull(r.chip_serial),
     certificateDer: bytesOrNull(r.certificate_der),
+    certificateSerial: strOrNull(r.certificate_serial),
+    revocationReason: strOrNull(r.revocation_reason),
     pinRevealedAt: strOrNull(r.pin_revealed_at),
     createdAt: str(r.created_at),
     updatedAt: str(r.updated_at),
@@ -442,7 +448,7 @@ export class SqliteBatchRepository implements BatchRepository {
   async list(q: Page & { state?: BatchState }): Promise<BatchRecord[]> {
     const w = where({ state: q.state });
     const rows = await this.db.all(
-      `SELECT * FROM batches ${w.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      `SELECT * FROM batches ${w.sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
       [...w.params, q.limit, q.offset],
     );
     return rows.map(toBatch);

@@ -45,12 +45,10 @@ export function installErrorHandler(app: FastifyInstance): void {
         first?.keyword === 'additionalProperties'
           ? ` (${String((first.params as { additionalProperty?: string }).additionalProperty)})`
           : '';
-      return reply
-        .status(400)
-        .send({
-          error: 'INVALID_INPUT',
-          message: `${path} ${first?.message ?? 'is invalid'}${extra}`,
-        });
+      return reply.status(400).send({
+        error: 'INVALID_INPUT',
+        message: `${path} ${first?.message ?? 'is invalid'}${extra}`,
+      });
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -84,20 +82,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(err.statusCode).send({ error: 'BAD_REQUEST', message: err.message });
     }
     request.log.error({ err }, 'unhandled error');
-    return reply
-      .status(500)
-      .send({
-        error: 'INTERNAL',
-        message: 'something went wrong on the device; staff can see details in the log',
-      });
+    return reply.status(500).send({
+      error: 'INTERNAL',
+      message: 'something went wrong on the device; staff can see details in the log',
+    });
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: 'NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0]}`,
-      }),
+    reply.status(404).send({
+      error: 'NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    }),
   );
 }

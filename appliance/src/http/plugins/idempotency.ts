@@ -58,12 +58,10 @@ export function installIdempotency(
       }
       reply.header('idempotent-replayed', 'true');
       if (stored.body === SECRET_MARKER) {
-        return reply
-          .status(409)
-          .send({
-            error: 'ALREADY_DONE',
-            message: 'this was already done; its secret was shown once and is gone',
-          });
+        return reply.status(409).send({
+          error: 'ALREADY_DONE',
+          message: 'this was already done; its secret was shown once and is gone',
+        });
       }
       return reply
         .status(stored.statusCode)

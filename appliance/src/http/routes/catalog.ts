@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { presentCard } from '../presenters.js';
+import { CARD_REVOCATION_REASONS } from '../../services/card-service.js';
 import { requireStaff, staffActor } from '../plugins/session-auth.js';
 import { IdParams, Paging, errorResponses } from '../schemas/common.js';
 import type { AppServices } from '../app-services.js';
@@ -39,13 +40,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       preHandler: staff,
     },
     async () => ({
-      items: services.catalog
-        .all()
-        .map((p) => ({
-          ...p,
-          needsCertificate: p.idType === 'digital',
-          enabled: services.catalog.isEnabled(p.name),
-        })),
+      items: services.catalog.all().map((p) => ({
+        ...p,
+        needsCertificate: p.idType === 'digital',
+        enabled: services.catalog.isEnabled(p.name),
+      })),
     }),
   );
 
@@ -101,6 +100,36 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       preHandler: staff,
     },
     async (request) => presentCard(await services.cards.get(request.params.id)),
+  );
+
+  app.post(
+    '/api/cards/:id/revoke',
+    {
+      schema: {
+        tags: ['cards'],
+        summary:
+          'Revoke a lost, stolen, returned or damaged card; its certificate goes on the CRL at once',
+        params: IdParams,
+        body: Type.Object(
+          {
+            reason: Type.Union(CARD_REVOCATION_REASONS.map((r) => Type.Literal(r))),
+            note: Type.Optional(Type.String({ maxLength: 300 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Ref('Card'), ...errorResponses },
+      },
+      preHandler: staff,
+    },
+    async (request) =>
+      presentCard(
+        await services.cards.revoke(
+          staffActor(request),
+          request.params.id,
+          request.body.reason,
+          request.body.note,
+        ),
+      ),
   );
 
   const Batch = Type.Object({

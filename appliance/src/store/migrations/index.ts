@@ -1,6 +1,7 @@
 /** Migrations in order. Add a file per change; never edit one that has shipped. */
 import { migration0001 } from './0001-initial-schema.js';
 import { migration0002 } from './0002-certificate-authority.js';
+import { migration0003 } from './0003-card-certificate-serial.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];

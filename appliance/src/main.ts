@@ -1,0 +1,178 @@
+/**
+ * Composition root: read the configuration, open the database, choose real or simulated
+ * devices, start the services and listen. On first start it creates the first device
+ * administrator and shows its one-time passcode on the console, never in a log.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSimulatedPivEncoder } from '../../drivers/encoder/simulated-piv-encoder.js';
+import { PcscPivEncoder } from '../../drivers/encoder/pcsc-piv-encoder.js';
+import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
+import { SimulatedStatusLeds } from '../../drivers/leds/simulated-status-leds.js';
+import type { StatusLeds } from '../../drivers/leds/status-leds.js';
+import {
+  createSimulatedCardPrinter,
+  SerialCardPrinter,
+  type CardPrinter,
+} from '../../drivers/printer/index.js';
+import { defaultCertificateProfiles, LocalCertificateAuthority } from './ca/index.js';
+import { composeAppliance } from './compose.js';
+import { loadConfig, type DeviceConfig } from './config.js';
+import { loadOrCreateDeviceSecret } from './crypto/device-secret.js';
+import { nodeRandomSource, systemClock } from './crypto/node-random-source.js';
+import { ScryptPasscodeHasher } from './crypto/passcode-hasher.js';
+import { cardArtworkRenderer } from './layout/index.js';
+import { createLogger } from './logging.js';
+import { CaCertificateIssuer } from './services/ca-certificate-issuer.js';
+import type { Logger } from './services/ports.js';
+import { SqliteCaStateStore } from './store/sqlite-ca-state-store.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+/** The package version, from the nearest package.json above this file (source or dist/). */
+function packageVersion(): string {
+  for (
+    let dir = dirname(fileURLToPath(import.meta.url));
+    dir !== dirname(dir);
+    dir = dirname(dir)
+  ) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'cardkiosk' && pkg.version) return pkg.version;
+    }
+  }
+  return 'unknown';
+}
+
+const VERSION = packageVersion();
+
+async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPrinter> {
+  if (config.printer.driver === 'serial') {
+    // A configured printer is always the real one, even when unplugged at boot: the driver
+    // reconnects when the port appears, and /health says it is not answering meanwhile.
+    log.info({ path: config.printer.path, baudRate: config.printer.baudRate }, 'printer: serial');
+    return new SerialCardPrinter({
+      path: config.printer.path,
+      baudRate: config.printer.baudRate,
+      logger: log.child({ module: 'drivers.printer' }),
+    });
+  }
+  log.info('printer: simulated (in-process)');
+  return createSimulatedCardPrinter({ device: { timeScale: config.printer.cycleScale ?? 0.05 } });
+}
+
+async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEncoder> {
+  if (config.encoder.driver === 'pcsc') {
+    try {
+      const encoder = await PcscPivEncoder.create({
+        ...(config.encoder.readerName ? { readerName: config.encoder.readerName } : {}),
+        logger: log.child({ module: 'drivers.encoder' }),
+      });
+      log.info({ reader: config.encoder.readerName ?? '(first reader)' }, 'encoder: PC/SC');
+      return encoder;
+    } catch (err) {
+      log.warn(
+        { err },
+        'encoder: PC/SC is configured but pcsclite cannot be loaded; using the simulated encoder',
+      );
+    }
+  }
+  log.info('encoder: simulated PIV card (in-process)');
+  return createSimulatedPivEncoder();
+}
+
+function chooseLeds(config: DeviceConfig, log: Logger): StatusLeds {
+  if (config.leds.driver === 'gpio')
+    log.warn('LEDs: GPIO driver not available in this build; showing LED state in memory');
+  else log.info('LEDs: simulated (state on /health)');
+  return new SimulatedStatusLeds();
+}
+
+/** Show the first admin's one-time passcode where a person sees it and no log keeps it. */
+function revealFirstAdminPasscode(
+  passcode: string,
+  stateDir: string,
+  url: string,
+  log: Logger,
+): void {
+  if (process.stdout.isTTY) {
+    process.stdout.write(
+      `\n  First start: device administrator "admin" created.\n  One-time passcode: ${passcode}\n  Sign in at ${url} and change it; it is not shown again.\n\n`,
+    );
+    return;
+  }
+  // Under systemd stdout goes to the journal, which is a log: hand it over in a private file.
+  const file = join(stateDir, 'first-admin-passcode');
+  writeFileSync(file, `${passcode}\n`, { mode: 0o600 });
+  log.warn(
+    { file },
+    'first start: the one-time passcode of device administrator "admin" is in this file (readable by the service user only); it is deleted once changed',
+  );
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  log.info({ version: VERSION, stateDir: config.stateDir }, 'cardkiosk starting');
+  const deviceSecret = loadOrCreateDeviceSecret(config.stateDir);
+  const store = await SqliteStore.open(join(config.stateDir, 'cardkiosk.db'));
+  const printer = await choosePrinter(config, log);
+  const encoder = await chooseEncoder(config, log);
+  const leds = chooseLeds(config, log);
+  const ca = await LocalCertificateAuthority.createOrLoad({
+    stateDir: join(config.stateDir, 'ca'),
+    secretKey: deviceSecret,
+    keyAlgorithm: config.keyAlgorithm,
+    organization: config.siteName,
+    crlDistributionUrl: `${config.http.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`}/ca/crl`,
+    store: new SqliteCaStateStore(store),
+  });
+  const appliance = await composeAppliance({
+    config,
+    store,
+    printer,
+    encoder,
+    leds,
+    renderer: cardArtworkRenderer,
+    certificates: new CaCertificateIssuer(ca, defaultCertificateProfiles),
+    revocation: ca,
+    deviceSecret,
+    clock: systemClock,
+    random: nodeRandomSource,
+    hasher: new ScryptPasscodeHasher(),
+    log,
+    version: VERSION,
+    httpLogger: log.child({ module: 'http' }),
+  });
+  const { firstAdminPasscode } = await appliance.start();
+  const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
+  log.info({ address }, 'cardkiosk ready');
+  const passcodeFile = join(config.stateDir, 'first-admin-passcode');
+  if (firstAdminPasscode)
+    revealFirstAdminPasscode(firstAdminPasscode, config.stateDir, address, log);
+  else if (existsSync(passcodeFile)) {
+    const admin = await store.read((tx) => tx.users.getByUsername('admin'));
+    if (!admin?.mustChangePasscode) rmSync(passcodeFile, { force: true });
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'cardkiosk stopping');
+    await appliance.close();
+    await Promise.allSettled([printer.close(), encoder.close(), leds.close()]);
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `cardkiosk failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});

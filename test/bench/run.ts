@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every benchmark, each measuring its baseline in the same run, printed as
+ * JSON so figures can be compared between runs. Speed targets live here, never in tests.
+ */
+import { runCaBench } from './ca-bench.js';
+import { runWorkflowBench } from './workflow-bench.js';
+
+const benches: Array<[string, () => Promise<unknown>]> = [
+  ['workflow', runWorkflowBench],
+  ['certificate authority', runCaBench],
+];
+
+for (const [name, run] of benches) {
+  const started = Date.now();
+  const figures = await run();
+  process.stdout.write(
+    `\n## ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n${JSON.stringify(figures, null, 2)}\n`,
+  );
+}
