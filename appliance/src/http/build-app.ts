@@ -16,11 +16,13 @@ import { installIdempotency } from './plugins/idempotency.js';
 import { installSessionAuth } from './plugins/session-auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { certificateAuthorityRoutes } from './routes/certificate-authority.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { personRoutes } from './routes/persons.js';
 import { requestRoutes } from './routes/requests.js';
 import { selfServiceRoutes } from './routes/self-service.js';
 import { sessionRoutes } from './routes/session.js';
+import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 import { sharedSchemas } from './schemas/common.js';
 
@@ -92,5 +94,7 @@ export async function buildApp(
   await app.register(requestRoutes, { services });
   await app.register(catalogRoutes, { services });
   await app.register(certificateAuthorityRoutes, { services });
+  await app.register(eventRoutes, { services, options });
+  await app.register(uiRoutes);
   return app;
 }
