@@ -78,22 +78,6 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     events,
     log.child({ module: 'services.workflow' }),
   );
-  const requests = new RequestService(
-    store,
-    engine,
-    {
-      random,
-      sealer,
-      clock,
-      policy: {
-        pinLength: config.pinLength,
-        cardNumberBaseDigits: config.cardNumberBaseDigits,
-        validity: config.validity,
-      },
-      walkUp: { processForKind: config.walkUp },
-    },
-    log.child({ module: 'services.requests' }),
-  );
   const production = new ProductionService({
     store,
     engine,
@@ -111,6 +95,35 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     pinRetries: config.pinRetries,
     pukRetries: config.pukRetries,
   });
+  const status = new DeviceStatusService({
+    store,
+    printer: parts.printer,
+    encoder: parts.encoder,
+    leds: parts.leds,
+    production,
+    events,
+    log: log.child({ module: 'services.status' }),
+    version: parts.version,
+  });
+  const requests = new RequestService(
+    store,
+    engine,
+    {
+      random,
+      sealer,
+      clock,
+      policy: {
+        pinLength: config.pinLength,
+        cardNumberBaseDigits: config.cardNumberBaseDigits,
+        validity: config.validity,
+      },
+      walkUp: { processForKind: config.walkUp },
+      readiness: () => status.readiness(),
+      renderer: parts.renderer,
+      siteName: config.siteName,
+    },
+    log.child({ module: 'services.requests' }),
+  );
   const services = {
     store,
     clock,
@@ -130,16 +143,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       log.child({ module: 'services.batches' }),
     ),
     audit: new AuditService(store),
-    status: new DeviceStatusService({
-      store,
-      printer: parts.printer,
-      encoder: parts.encoder,
-      leds: parts.leds,
-      production,
-      events,
-      log: log.child({ module: 'services.status' }),
-      version: parts.version,
-    }),
+    status,
   };
   const walkUpKinds = (['visitor', 'contractor', 'employee'] as const).filter((k) => {
     const name = config.walkUp[k];

@@ -3,10 +3,12 @@
  * JSON so figures can be compared between runs. Speed targets live here, never in tests.
  */
 import { runCaBench } from './ca-bench.js';
+import { runPrinterBench } from './printer-bench.js';
 import { runWorkflowBench } from './workflow-bench.js';
 
 const benches: Array<[string, () => Promise<unknown>]> = [
   ['workflow', runWorkflowBench],
+  ['printer', runPrinterBench],
   ['certificate authority', runCaBench],
 ];
 

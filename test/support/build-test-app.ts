@@ -29,7 +29,8 @@ import {
   defaultCertificateProfiles,
 } from '../../appliance/src/ca/index.js';
 import { CaCertificateIssuer } from '../../appliance/src/services/ca-certificate-issuer.js';
-import { FakeCardPrinter, FakePivEncoder, whiteCardRenderer } from './fake-devices.js';
+import { FakeCardPrinter, FakePivEncoder } from './fake-devices.js';
+import { cardArtworkRenderer } from '../../appliance/src/layout/index.js';
 import { TestClock } from './test-clock.js';
 
 export interface TestAppOptions {
@@ -111,7 +112,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     printer,
     encoder,
     leds,
-    renderer: options.renderer ?? whiteCardRenderer,
+    renderer: options.renderer ?? cardArtworkRenderer,
     certificates: ca
       ? new CaCertificateIssuer(ca, defaultCertificateProfiles)
       : (options.certificates ?? null),

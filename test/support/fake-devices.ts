@@ -126,11 +126,3 @@ export class FakePivEncoder implements PivEncoder {
 
   async close(): Promise<void> {}
 }
-
-/** A plain white card: the workflow tests do not look at the artwork. */
-export const whiteCardRenderer = {
-  async render(): Promise<CardArtwork> {
-    const rgba = new Uint8Array(1016 * 648 * 4).fill(255);
-    return { front: { widthPx: 1016, heightPx: 648, rgba } };
-  },
-};

@@ -4,12 +4,13 @@
  * `CardArtwork` the printer driver takes (RGBA, 1016 × 648 per side) or a PNG for staff to see
  * before production. No Fastify, SQLite or concrete driver here: only the driver's types.
  *
- * Fonts: DejaVu Sans (Debian `fonts-dejavu-core`), loaded from files so that a card renders
- * the same on every device whatever else is installed.
+ * Fonts: DejaVu Sans, loaded from files so that a card renders the same on every device
+ * whatever else is installed.
  */
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import type { CardArtwork, RasterImage } from '../../../drivers/printer/card-printer.js';
 import {
@@ -31,7 +32,13 @@ export {
   type CardType,
 } from './card-templates.js';
 
-export const FONT_DIR = process.env.CARDKIOSK_FONT_DIR ?? '/usr/share/fonts/truetype/dejavu';
+/**
+ * DejaVu from the `dejavu-fonts-ttf` npm package, so that a fresh install renders cards
+ * without any system font package and every device renders them alike.
+ */
+export const FONT_DIR =
+  process.env.CARDKIOSK_FONT_DIR ??
+  join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'];
 
 function fontFiles(): string[] {
@@ -39,7 +46,7 @@ function fontFiles(): string[] {
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length > 0) {
     throw new CardLayoutError(
-      `card fonts missing (${missing.join(', ')}): install fonts-dejavu-core`,
+      `card fonts missing (${missing.join(', ')}): reinstall the npm package dejavu-fonts-ttf or set CARDKIOSK_FONT_DIR`,
     );
   }
   return files;

@@ -53,6 +53,7 @@ const BLACK = 'fill="#000" text-rendering="optimizeSpeed"';
 
 export class CardLayoutError extends Error {
   override readonly name = 'CardLayoutError';
+  readonly code = 'CARD_LAYOUT_INVALID';
 }
 
 export function validateLayoutInput(input: CardLayoutInput): void {

@@ -3,7 +3,12 @@
  * the shape of the production service's renderer port.
  */
 
-import { renderCardArtwork } from './card-layout.js';
+import {
+  renderCardArtwork,
+  renderCardPreviewPng,
+  type CardLayoutInput,
+  type CardSide,
+} from './card-layout.js';
 
 export {
   CardLayoutError,
@@ -14,4 +19,7 @@ export {
   type CardType,
 } from './card-layout.js';
 
-export const cardArtworkRenderer = { render: renderCardArtwork };
+export const cardArtworkRenderer = {
+  render: renderCardArtwork,
+  preview: (input: CardLayoutInput, side: CardSide) => renderCardPreviewPng({ ...input, side }),
+};

@@ -9,7 +9,7 @@ import type { LedPattern, StatusLeds } from '../../../drivers/leds/status-leds.j
 import type { CardPrinter, PrinterStatus } from '../../../drivers/printer/card-printer.js';
 import type { Store } from '../core/store-ports.js';
 import type { DomainEvents } from './domain-events.js';
-import type { Logger } from './ports.js';
+import type { DeviceReadiness, Logger } from './ports.js';
 import type { ProductionService } from './production-service.js';
 
 export interface HealthReport {
@@ -83,6 +83,30 @@ export class DeviceStatusService {
       },
       outbox: { pending: counts.outbox },
     };
+  }
+
+  /**
+   * Whether a walk-up request can be served now: the printer has no fault and blanks left,
+   * and the encoder's reader is there. Asked before the kiosk takes a request.
+   */
+  async readiness(): Promise<DeviceReadiness> {
+    const [printer, encoder] = await Promise.all([
+      this.printerStatus(),
+      this.deps.encoder.status(),
+    ]);
+    if (printer.state === 'fault') {
+      return {
+        ready: false,
+        reason: `the card printer needs attention (${(printer.fault ?? 'fault').replace(/_/g, ' ')})`,
+      };
+    }
+    if (printer.cardsInFeeder === 0)
+      return { ready: false, reason: 'the card printer has no blank cards left' };
+    if (printer.ribbonRemaining === 0)
+      return { ready: false, reason: 'the card printer ribbon is used up' };
+    if (!encoder.readerPresent)
+      return { ready: false, reason: 'the card encoder is not connected' };
+    return { ready: true, reason: null };
   }
 
   /** Fault beats busy beats attention (a card waiting for its holder) beats ready. */

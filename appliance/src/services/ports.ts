@@ -35,6 +35,14 @@ export interface CardLayoutInput {
 
 export interface CardArtworkRenderer {
   render(input: CardLayoutInput): Promise<CardArtwork>;
+  /** A PNG of one side for staff to check before production; back only for card types with one. */
+  preview(input: CardLayoutInput, side: 'front' | 'back'): Promise<Uint8Array>;
+}
+
+export interface DeviceReadiness {
+  ready: boolean;
+  /** Plain words for the walk-up screen when not ready. */
+  reason: string | null;
 }
 
 export interface CardCertificateRequest {

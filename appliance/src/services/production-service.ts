@@ -17,6 +17,7 @@ import type { SecretSealer } from '../core/secret-sealer.js';
 import type { Store } from '../core/store-ports.js';
 import { needsCertificate } from '../core/workflow/processes.js';
 import { pinContext, pukContext, recordCardStatus } from './card-object-factory.js';
+import { cardLayoutInput } from './card-layout-input.js';
 import type { DomainEvents } from './domain-events.js';
 import type { CardArtworkRenderer, CardCertificateIssuer, Logger } from './ports.js';
 import { newId, type WorkflowEngine } from './workflow-engine.js';
@@ -253,16 +254,7 @@ export class ProductionService {
 
     let artwork;
     try {
-      artwork = await renderer.render({
-        cardType: card.cardType,
-        holderName: person.name,
-        ...(person.company ? { company: person.company } : {}),
-        ...(person.photo ? { photo: person.photo } : {}),
-        cardNumber: card.cardNumber,
-        validFrom: card.validFrom,
-        validUntil: card.validUntil,
-        siteName: this.deps.siteName,
-      });
+      artwork = await renderer.render(cardLayoutInput(person, card, this.deps.siteName));
     } catch (err) {
       throw this.describe(err, false, 'layout');
     }

@@ -31,7 +31,8 @@ import {
   recordCardStatus,
   type CardObjectDeps,
 } from './card-object-factory.js';
-import type { Logger } from './ports.js';
+import type { CardArtworkRenderer, DeviceReadiness, Logger } from './ports.js';
+import { cardLayoutInput } from './card-layout-input.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
 
@@ -74,6 +75,10 @@ export class RequestService {
     private readonly engine: WorkflowEngine,
     private readonly deps: CardObjectDeps & {
       walkUp: WalkUpPolicy;
+      /** Asked before a walk-up request is taken: the kiosk must be able to serve it. */
+      readiness: () => Promise<DeviceReadiness>;
+      renderer: CardArtworkRenderer;
+      siteName: string;
       sealer: SecretSealer;
       random: RandomSource;
       clock: Clock;
@@ -94,6 +99,13 @@ export class RequestService {
       );
     }
     const process = this.engine.process(processName);
+    const readiness = await this.deps.readiness();
+    if (!readiness.ready) {
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        `the kiosk cannot make cards right now: ${readiness.reason}; please ask at the desk`,
+      );
+    }
     if (input.kind === 'contractor' && !input.validUntil) {
       throw new InvalidInputError('a contractor card needs an end date (validUntil)');
     }
@@ -304,6 +316,24 @@ export class RequestService {
         attempts: await tx.attempts.forRequest(requestId),
       };
     });
+  }
+
+  /** The card's layout as it will be printed, for staff to check before production. */
+  async preview(requestId: string, side: 'front' | 'back'): Promise<Uint8Array> {
+    const { person, card } = await this.get(requestId);
+    if (!card)
+      throw new ConflictError('this request has no card object yet; it gets one once approved');
+    try {
+      return await this.deps.renderer.preview(
+        cardLayoutInput(person, card, this.deps.siteName),
+        side,
+      );
+    } catch (err) {
+      // The layout says what it cannot draw (e.g. the back of a one-sided visitor badge).
+      if ((err as { code?: unknown }).code === 'CARD_LAYOUT_INVALID')
+        throw new InvalidInputError((err as Error).message);
+      throw err;
+    }
   }
 
   list(query: RequestQuery): Promise<{ items: RequestRecord[]; total: number }> {

@@ -128,6 +128,31 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
     },
   );
 
+  app.get(
+    '/api/requests/:id/preview.png',
+    {
+      schema: {
+        tags: ['requests'],
+        summary:
+          'The card layout as it will be printed (PNG, 300 dpi), once the card object exists',
+        params: IdParams,
+        querystring: Type.Object(
+          { side: Type.Union([Type.Literal('front'), Type.Literal('back')], { default: 'front' }) },
+          { additionalProperties: false },
+        ),
+        response: errorResponses,
+      },
+      preHandler: staff,
+    },
+    async (request, reply) => {
+      const png = await requests.preview(request.params.id, request.query.side);
+      return reply
+        .type('image/png')
+        .header('cache-control', 'private, max-age=60')
+        .send(Buffer.from(png));
+    },
+  );
+
   app.post(
     '/api/requests/:id/approve',
     {

@@ -37,11 +37,24 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['self-service'],
-        summary: 'What this kiosk offers to walk-ups',
-        response: { 200: Type.Object({ kinds: Type.Array(Type.String()) }) },
+        summary: 'What this kiosk offers to walk-ups, and whether it can serve a request now',
+        response: {
+          200: Type.Object({
+            kinds: Type.Array(Type.String()),
+            ready: Type.Boolean(),
+            notReadyReason: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
-    async () => ({ kinds: options.walkUpKinds }),
+    async () => {
+      const readiness = await services.status.readiness();
+      return {
+        kinds: options.walkUpKinds,
+        ready: readiness.ready,
+        notReadyReason: readiness.reason,
+      };
+    },
   );
 
   app.get(

@@ -1,0 +1,20 @@
+/** What a card's layout shows, from its holder and card object: the same for print and preview. */
+import type { CardRecord, PersonRecord } from '../core/records.js';
+import type { CardLayoutInput } from './ports.js';
+
+export function cardLayoutInput(
+  person: PersonRecord,
+  card: Pick<CardRecord, 'cardType' | 'cardNumber' | 'validFrom' | 'validUntil'>,
+  siteName: string,
+): CardLayoutInput {
+  return {
+    cardType: card.cardType,
+    holderName: person.name,
+    ...(person.company ? { company: person.company } : {}),
+    ...(person.photo ? { photo: person.photo } : {}),
+    cardNumber: card.cardNumber,
+    validFrom: card.validFrom,
+    validUntil: card.validUntil,
+    siteName,
+  };
+}
