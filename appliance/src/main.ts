@@ -146,15 +146,16 @@ async function main(): Promise<void> {
     httpLogger: log.child({ module: 'http' }),
   });
   const { firstAdminPasscode } = await appliance.start();
-  const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
-  log.info({ address }, 'cardkiosk ready');
+  const url = `http://${config.http.host}:${config.http.port}`;
   const passcodeFile = join(config.stateDir, 'first-admin-passcode');
-  if (firstAdminPasscode)
-    revealFirstAdminPasscode(firstAdminPasscode, config.stateDir, address, log);
+  if (firstAdminPasscode) revealFirstAdminPasscode(firstAdminPasscode, config.stateDir, url, log);
   else if (existsSync(passcodeFile)) {
+    // Handed over and changed since: the one-time passcode no longer needs to exist.
     const admin = await store.read((tx) => tx.users.getByUsername('admin'));
     if (!admin?.mustChangePasscode) rmSync(passcodeFile, { force: true });
   }
+  const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
+  log.info({ address }, 'cardkiosk ready');
 
   let stopping = false;
   const stop = async (signal: string) => {
