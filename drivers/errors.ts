@@ -14,7 +14,8 @@ export type DeviceErrorCode =
   | 'CARD_NOT_SUPPORTED'
   | 'CARD_VERIFY_FAILED'
   | 'READER_NOT_FOUND'
-  | 'CARD_ERROR';
+  | 'CARD_ERROR'
+  | 'GPIO_UNAVAILABLE';
 
 export class DeviceError extends Error {
   override readonly name: string = 'DeviceError';

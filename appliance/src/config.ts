@@ -84,7 +84,14 @@ export const DeviceConfigSchema = Type.Object(
       Type.Object({ driver: Type.Literal('simulated') }),
       Type.Object({
         driver: Type.Literal('gpio'),
-        pins: Type.Object({ green: Type.Integer(), amber: Type.Integer(), red: Type.Integer() }),
+        // BCM (header GPIO) numbers; the sysfs base is found at start unless gpioBase is set.
+        pins: Type.Object({
+          green: Type.Integer({ minimum: 0, maximum: 53 }),
+          amber: Type.Integer({ minimum: 0, maximum: 53 }),
+          red: Type.Integer({ minimum: 0, maximum: 53 }),
+        }),
+        activeLow: Type.Optional(Type.Boolean()),
+        gpioBase: Type.Optional(Type.Integer({ minimum: 0 })),
       }),
     ]),
   },

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSimulatedPivEncoder } from '../../drivers/encoder/simulated-piv-encoder.js';
-import { PcscPivEncoder } from '../../drivers/encoder/pcsc-piv-encoder.js';
+import { createPivEncoder } from '../../drivers/encoder/index.js';
 import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
+import { GpioStatusLeds } from '../../drivers/leds/gpio-status-leds.js';
 import { SimulatedStatusLeds } from '../../drivers/leds/simulated-status-leds.js';
 import type { StatusLeds } from '../../drivers/leds/status-leds.js';
 import {
@@ -63,29 +63,30 @@ async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPri
 }
 
 async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEncoder> {
-  if (config.encoder.driver === 'pcsc') {
-    try {
-      const encoder = await PcscPivEncoder.create({
-        ...(config.encoder.readerName ? { readerName: config.encoder.readerName } : {}),
-        logger: log.child({ module: 'drivers.encoder' }),
-      });
-      log.info({ reader: config.encoder.readerName ?? '(first reader)' }, 'encoder: PC/SC');
-      return encoder;
-    } catch (err) {
-      log.warn(
-        { err },
-        'encoder: PC/SC is configured but pcsclite cannot be loaded; using the simulated encoder',
-      );
-    }
-  }
-  log.info('encoder: simulated PIV card (in-process)');
-  return createSimulatedPivEncoder();
+  const { encoder, reason } = await createPivEncoder(config.encoder, log.child({ module: 'drivers.encoder' }));
+  log.info({ driver: encoder.kind, reason }, 'encoder');
+  return encoder;
 }
 
 function chooseLeds(config: DeviceConfig, log: Logger): StatusLeds {
-  if (config.leds.driver === 'gpio')
-    log.warn('LEDs: GPIO driver not available in this build; showing LED state in memory');
-  else log.info('LEDs: simulated (state on /health)');
+  if (config.leds.driver === 'gpio') {
+    const ledLog = log.child({ module: 'drivers.leds' });
+    try {
+      const leds = GpioStatusLeds.open({
+        pins: config.leds.pins,
+        activeLow: config.leds.activeLow ?? false,
+        ...(config.leds.gpioBase !== undefined ? { gpioBase: config.leds.gpioBase } : {}),
+        onError: (err) => ledLog.warn({ err }, 'LED write failed'),
+      });
+      log.info({ pins: config.leds.pins }, 'LEDs: GPIO');
+      return leds;
+    } catch (err) {
+      // Lamps are a convenience: a kiosk without them still issues cards; /health says so.
+      log.warn({ err }, 'LEDs: GPIO is configured but not usable; showing LED state in memory');
+      return new SimulatedStatusLeds();
+    }
+  }
+  log.info('LEDs: simulated (state on /health)');
   return new SimulatedStatusLeds();
 }
 
