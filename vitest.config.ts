@@ -1,15 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+const shared = {
+  environment: 'node' as const,
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  pool: 'forks' as const,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Integration suites share system daemons (pcscd, one vpcd port pair); files run in
-    // parallel but each file's tests run in order.
-    fileParallelism: true,
-    pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit-and-http',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/integration/encoder/**'],
+        },
+      },
+      // These files share one pcscd and the vpcd ports (and one of them restarts pcscd):
+      // they run one file at a time, alongside the other project.
+      {
+        test: {
+          ...shared,
+          name: 'pcscd',
+          include: ['test/integration/encoder/**/*.test.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -63,7 +63,10 @@ async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPri
 }
 
 async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEncoder> {
-  const { encoder, reason } = await createPivEncoder(config.encoder, log.child({ module: 'drivers.encoder' }));
+  const { encoder, reason } = await createPivEncoder(
+    config.encoder,
+    log.child({ module: 'drivers.encoder' }),
+  );
   log.info({ driver: encoder.kind, reason }, 'encoder');
   return encoder;
 }

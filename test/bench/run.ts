@@ -4,11 +4,13 @@
  */
 import { runCaBench } from './ca-bench.js';
 import { runPrinterBench } from './printer-bench.js';
+import { runEncoderBench } from './encoder-bench.js';
 import { runWorkflowBench } from './workflow-bench.js';
 
 const benches: Array<[string, () => Promise<unknown>]> = [
   ['workflow', runWorkflowBench],
   ['printer', runPrinterBench],
+  ['encoder', runEncoderBench],
   ['certificate authority', runCaBench],
 ];
 
