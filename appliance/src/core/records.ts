@@ -78,8 +78,13 @@ export interface CardRecord {
   status: CardStatus;
   /** PIN sealed with the device key until it is revealed at collection, then null. */
   pinSealed: string | null;
-  /** PUK sealed (escrow); never revealed by the device. */
+  /**
+   * PUK sealed with the device key, for writing it to the chip; never revealed. Emptied ('')
+   * once the card can no longer be produced and the escrowed copy exists (see pukEscrow).
+   */
   pukSealed: string;
+  /** PUK sealed to the central Identity Manager's public key: the device cannot open it. */
+  pukEscrow?: string | null;
   /** CHUID GUID, 32 hex digits. */
   guid: string;
   validFrom: string;

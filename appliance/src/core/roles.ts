@@ -1,7 +1,8 @@
 /**
  * Roles and actors. An actor is whoever sends a workflow event: a signed-in staff member
- * with roles, an anonymous walk-up holding one request's status code, or the appliance
- * itself. Pure data; depends on nothing.
+ * with roles, an anonymous walk-up holding one request's status code, the appliance itself,
+ * or the central Identity Manager (a decision or revocation made there, learned by sync).
+ * Pure data; depends on nothing.
  */
 
 export const STAFF_ROLES = [
@@ -13,14 +14,16 @@ export const STAFF_ROLES = [
 ] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-/** Every role a transition can name, including the two non-staff ones. */
-export type Role = StaffRole | 'self_service' | 'system';
-export const ALL_ROLES: readonly Role[] = [...STAFF_ROLES, 'self_service', 'system'];
+/** Every role a transition can name, including the non-staff ones. */
+export type Role = StaffRole | 'self_service' | 'system' | 'central';
+export const ALL_ROLES: readonly Role[] = [...STAFF_ROLES, 'self_service', 'system', 'central'];
 
 export type Actor =
   | { kind: 'staff'; userId: string; username: string; roles: readonly StaffRole[] }
   | { kind: 'self_service'; requestId: string | null }
-  | { kind: 'system' };
+  | { kind: 'system' }
+  /** A decision taken in the central Identity Manager; `by` names who took it there. */
+  | { kind: 'central'; by: string };
 
 export function actorRoles(actor: Actor): readonly Role[] {
   switch (actor.kind) {
@@ -30,6 +33,8 @@ export function actorRoles(actor: Actor): readonly Role[] {
       return ['self_service'];
     case 'system':
       return ['system'];
+    case 'central':
+      return ['central'];
   }
 }
 
@@ -42,6 +47,8 @@ export function actorLabel(actor: Actor): string {
       return 'self-service';
     case 'system':
       return 'system';
+    case 'central':
+      return `central:${actor.by}`;
   }
 }
 

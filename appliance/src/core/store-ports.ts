@@ -54,9 +54,15 @@ export interface AuditQuery extends Page {
   action?: string;
 }
 
+/** Fields that change after a person is created (directory updates, the centre's id). */
+export type PersonUpdatableField =
+  'name' | 'company' | 'email' | 'validUntil' | 'centralId' | 'updatedAt';
+
 export interface PersonRepository {
   insert(p: PersonRecord): Promise<void>;
   get(id: string): Promise<PersonRecord | null>;
+  getByCentralId(centralId: string): Promise<PersonRecord | null>;
+  update(id: string, changes: Partial<Pick<PersonRecord, PersonUpdatableField>>): Promise<void>;
   search(q: PersonQuery): Promise<PersonRecord[]>;
 }
 
@@ -153,6 +159,32 @@ export interface Outbox {
   add(e: OutboxEventInput, at: string): Promise<OutboxEventRecord>;
   pending(limit: number): Promise<OutboxEventRecord[]>;
   countPending(): Promise<number>;
+  /**
+   * The next events to deliver, at most `limit`: every event of an aggregate that has an
+   * urgent (low priority value) event waiting comes first, in seq order, so a revocation
+   * jumps the queue without overtaking the earlier events of its own card; then the rest in
+   * seq order. Rejected events are skipped.
+   */
+  nextForDelivery(limit: number): Promise<OutboxEventRecord[]>;
+  /** Mark events delivered (acknowledged by the centre). Already-marked ones are left as they are. */
+  markSent(ids: readonly string[], at: string): Promise<void>;
+  /** The centre refused this event for good: keep it, count it, stop resending it. */
+  markRejected(id: string, reason: string, at: string): Promise<void>;
+  /** Waiting events, rejected ones, and the oldest waiting event's creation time. */
+  deliveryStats(): Promise<{ pending: number; rejected: number; oldestPendingAt: string | null }>;
+  /** The centre's ids for the device's objects, by `${aggregateType}:${aggregateId}`. */
+  centralIds(
+    keys: readonly { aggregateType: string; aggregateId: string }[],
+  ): Promise<Map<string, string>>;
+  linkCentralId(
+    aggregateType: string,
+    aggregateId: string,
+    centralId: string,
+    at: string,
+  ): Promise<void>;
+  /** Small durable sync facts (pull watermark, a pending number-range lease key). */
+  syncValue(key: string): Promise<string | null>;
+  setSyncValue(key: string, value: string | null): Promise<void>;
 }
 
 export interface IdempotencyRecord {

@@ -3,13 +3,18 @@
  * object: the next card number from the device's ranges (check digit included), a PIN and a
  * PUK from the cryptographic random source, a CHUID GUID, and the validity. Runs inside the
  * generate_card transaction so the number, the card and the state change commit together.
- * PIN and PUK are sealed before they touch the store and never enter audit or outbox.
+ * PIN and PUK are sealed before they touch the store and never enter audit or outbox in a
+ * form the device can open: the PUK is also escrowed, sealed to the central Identity
+ * Manager's key, and that blob travels to the centre with the card object. The device's own
+ * copy of the PUK is kept only while the card may still be produced (production writes it to
+ * the chip and can be retried) and destroyed in the transaction that ends that.
  */
 import { allocateFrom } from '../core/card/card-number.js';
 import { generateCardSecrets } from '../core/card/card-secrets.js';
 import { cardValidity, type ValidityPolicy } from '../core/card/card-validity.js';
 import type { Clock, RandomSource } from '../core/ports.js';
 import type { CardRecord, RequestRecord } from '../core/records.js';
+import { pukEscrowContext, type SecretEscrow } from '../core/secret-escrow.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
 import type { StoreTx } from '../core/store-ports.js';
 import type { ProcessDefinition } from '../core/workflow/processes.js';
@@ -27,7 +32,17 @@ export interface CardObjectDeps {
   sealer: SecretSealer;
   clock: Clock;
   policy: CardObjectPolicy;
+  /** The centre's escrow key; null until provisioned (the device then keeps its own copy). */
+  escrow?: SecretEscrow | null;
 }
+
+/** Once a card reaches one of these, its PUK is never written to a chip by this device again. */
+const PUK_NO_LONGER_NEEDED: readonly CardRecord['status'][] = [
+  'produced',
+  'cancelled',
+  'revoked',
+  'returned',
+];
 
 /** Sealing contexts bind a sealed secret to its card. */
 export const pinContext = (cardId: string) => `card:${cardId}:pin`;
@@ -65,6 +80,9 @@ export async function generateCardObject(
     status: 'generated',
     pinSealed: deps.sealer.seal(pin, pinContext(id)),
     pukSealed: deps.sealer.seal(puk, pukContext(id)),
+    pukEscrow: deps.escrow
+      ? deps.escrow.seal(puk, pukEscrowContext(id, allocation.cardNumber))
+      : null,
     guid: Buffer.from(deps.random.bytes(16)).toString('hex'),
     validFrom: validity.validFrom,
     validUntil: validity.validUntil,
@@ -107,6 +125,10 @@ export async function generateCardObject(
         status: card.status,
         guid: card.guid,
         ...facts,
+        // Sealed to the centre's key: opaque to the device and to anyone reading the outbox.
+        ...(card.pukEscrow
+          ? { pukEscrow: card.pukEscrow, pukEscrowKeyId: deps.escrow?.keyId ?? null }
+          : {}),
       },
     },
     at,
@@ -124,7 +146,13 @@ export async function recordCardStatus(
   facts: Record<string, unknown> = {},
   extra: { outboxFacts?: Record<string, unknown>; priority?: number } = {},
 ): Promise<void> {
-  await tx.cards.update(card.id, { status, updatedAt: at });
+  // The escrowed copy at the centre is the PUK from now on; without one the device keeps its own.
+  const destroyPuk = PUK_NO_LONGER_NEEDED.includes(status) && !!card.pukEscrow;
+  await tx.cards.update(card.id, {
+    status,
+    updatedAt: at,
+    ...(destroyPuk ? { pukSealed: '' } : {}),
+  });
   await tx.audit.append(
     {
       actor,

@@ -4,7 +4,7 @@ import { parseIsoDate } from '../core/card/card-validity.js';
 import type { Clock } from '../core/ports.js';
 import type { PersonRecord, Photo } from '../core/records.js';
 import { actorLabel, type Actor } from '../core/roles.js';
-import type { PersonQuery, Store } from '../core/store-ports.js';
+import type { PersonQuery, Store, StoreTx } from '../core/store-ports.js';
 import type { CardType } from '../core/workflow/processes.js';
 import { newId } from './workflow-engine.js';
 
@@ -62,33 +62,44 @@ export class PersonService {
           throw new InvalidInputError('the host must be an employee in the directory');
       }
       await tx.persons.insert(person);
-      const facts = {
-        kind: person.kind,
-        name: person.name,
-        company: person.company,
-        email: person.email,
-        validUntil: person.validUntil,
-      };
-      await tx.audit.append(
-        {
-          actor: actorLabel(actor),
-          action: 'person.created',
-          objectType: 'person',
-          objectId: person.id,
-          details: facts,
-        },
-        at,
-      );
-      await tx.outbox.add(
-        {
-          aggregateType: 'person',
-          aggregateId: person.id,
-          type: 'person.created',
-          payload: { personId: person.id, ...facts, at },
-        },
-        at,
-      );
+      await recordPersonCreated(tx, person, actor, at);
     });
     return person;
   }
+}
+
+/** Audit and outbox events for a person new on this device (the centre learns of them). */
+export async function recordPersonCreated(
+  tx: StoreTx,
+  person: PersonRecord,
+  actor: Actor,
+  at: string,
+): Promise<void> {
+  const facts = {
+    kind: person.kind,
+    name: person.name,
+    company: person.company,
+    email: person.email,
+    validUntil: person.validUntil,
+    hostPersonId: person.hostPersonId,
+  };
+  await tx.audit.append(
+    {
+      actor: actorLabel(actor),
+      action: 'person.created',
+      objectType: 'person',
+      objectId: person.id,
+      details: facts,
+    },
+    at,
+  );
+  await tx.outbox.add(
+    {
+      aggregateType: 'person',
+      aggregateId: person.id,
+      type: 'person.created',
+      payload: { personId: person.id, ...facts, at },
+    },
+    at,
+  );
 }

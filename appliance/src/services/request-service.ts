@@ -32,6 +32,7 @@ import {
   type CardObjectDeps,
 } from './card-object-factory.js';
 import type { CardArtworkRenderer, DeviceReadiness, Logger } from './ports.js';
+import { recordPersonCreated } from './person-service.js';
 import { cardLayoutInput } from './card-layout-input.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
@@ -120,6 +121,8 @@ export class RequestService {
       }
       const person = this.newPerson(input);
       await tx.persons.insert(person);
+      // The walk-up becomes a person the central Identity Manager must learn too.
+      await recordPersonCreated(tx, person, actor, person.createdAt);
       await this.insertRequest(tx, requestId, process, person, actor, {
         purpose: input.purpose ?? null,
         statusCodeHash: statusCodeHash(normalizeStatusCode(statusCode) as string),

@@ -20,6 +20,7 @@ import type {
   Page,
   PersonQuery,
   PersonRepository,
+  PersonUpdatableField,
   ProductionAttemptRepository,
   RequestQuery,
   RequestRepository,
@@ -27,6 +28,15 @@ import type {
 import type { RequestState } from '../core/workflow/request-machine.js';
 import { blob, bytesOrNull, num, str, strOrNull, where } from './row-mapping.js';
 import type { Row, SqlValue, SqliteConnection } from './sqlite-connection.js';
+
+const PERSON_COLUMNS: Record<PersonUpdatableField, string> = {
+  name: 'name',
+  company: 'company',
+  email: 'email',
+  validUntil: 'valid_until',
+  centralId: 'central_id',
+  updatedAt: 'updated_at',
+};
 
 export class SqlitePersonRepository implements PersonRepository {
   constructor(private readonly db: SqliteConnection) {}
@@ -55,6 +65,27 @@ export class SqlitePersonRepository implements PersonRepository {
   async get(id: string): Promise<PersonRecord | null> {
     const row = await this.db.get('SELECT * FROM persons WHERE id = ?', [id]);
     return row ? toPerson(row) : null;
+  }
+
+  async getByCentralId(centralId: string): Promise<PersonRecord | null> {
+    const row = await this.db.get('SELECT * FROM persons WHERE central_id = ?', [centralId]);
+    return row ? toPerson(row) : null;
+  }
+
+  async update(
+    id: string,
+    changes: Partial<Pick<PersonRecord, PersonUpdatableField>>,
+  ): Promise<void> {
+    const sets: string[] = [];
+    const params: SqlValue[] = [];
+    for (const [key, value] of Object.entries(changes)) {
+      const column = PERSON_COLUMNS[key as PersonUpdatableField];
+      if (!column) throw new Error(`unknown person field ${key}`);
+      sets.push(`${column} = ?`);
+      params.push(value as SqlValue);
+    }
+    if (sets.length === 0) return;
+    await this.db.run(`UPDATE persons SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
   }
 
   async search(q: PersonQuery): Promise<PersonRecord[]> {
@@ -236,6 +267,7 @@ const CARD_COLUMNS: Record<string, string> = {
   status: 'status',
   pinSealed: 'pin_sealed',
   pukSealed: 'puk_sealed',
+  pukEscrow: 'puk_escrow',
   guid: 'guid',
   validFrom: 'valid_from',
   validUntil: 'valid_until',
@@ -253,8 +285,8 @@ export class SqliteCardRepository implements CardRepository {
 
   async insert(c: CardRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO cards (id, request_id, card_number, card_type, id_type, status, pin_sealed, puk_sealed, guid, valid_from, valid_until, chip_serial, certificate_der, certificate_serial, revocation_reason, pin_revealed_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO cards (id, request_id, card_number, card_type, id_type, status, pin_sealed, puk_sealed, guid, valid_from, valid_until, chip_serial, certificate_der, certificate_serial, revocation_reason, pin_revealed_at, created_at, updated_at, puk_escrow)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.requestId,
@@ -274,6 +306,7 @@ export class SqliteCardRepository implements CardRepository {
         c.pinRevealedAt,
         c.createdAt,
         c.updatedAt,
+        c.pukEscrow ?? null,
       ],
     );
   }
@@ -324,6 +357,7 @@ function toCard(r: Row): CardRecord {
     status: str(r.status) as CardRecord['status'],
     pinSealed: strOrNull(r.pin_sealed),
     pukSealed: str(r.puk_sealed),
+    pukEscrow: strOrNull(r.puk_escrow),
     guid: str(r.guid),
     validFrom: str(r.valid_from),
     validUntil: str(r.valid_until),

@@ -101,10 +101,11 @@ export const REQUEST_MACHINE: StateTable = {
     ],
   },
   awaiting_approval: {
+    // An approver at the kiosk, or one in the central Identity Manager (learned by sync).
     approve: [
       {
         target: 'approved',
-        roles: ['approver'],
+        roles: ['approver', 'central'],
         guards: ['processRequiresApproval', 'notRequester'],
         effects: ['generateCardObject'],
       },
@@ -112,7 +113,7 @@ export const REQUEST_MACHINE: StateTable = {
     reject: [
       {
         target: 'rejected',
-        roles: ['approver'],
+        roles: ['approver', 'central'],
         guards: ['processRequiresApproval', 'reasonGiven'],
       },
     ],

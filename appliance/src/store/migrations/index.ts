@@ -2,6 +2,7 @@
 import { migration0001 } from './0001-initial-schema.js';
 import { migration0002 } from './0002-certificate-authority.js';
 import { migration0003 } from './0003-card-certificate-serial.js';
+import { migration0004 } from './0004-central-sync.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,9 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+];

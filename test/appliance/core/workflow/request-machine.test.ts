@@ -31,6 +31,7 @@ const REQUESTER_ID = 'user-requester';
 function actorFor(role: Role): Actor {
   if (role === 'system') return { kind: 'system' };
   if (role === 'self_service') return { kind: 'self_service', requestId: REQUEST_ID };
+  if (role === 'central') return { kind: 'central', by: 'central-approver' };
   return { kind: 'staff', userId: `user-${role}`, username: role, roles: [role] };
 }
 
@@ -119,7 +120,7 @@ describe('request state machine, generated from the table', () => {
       }
     }
     expect(mismatches).toEqual([]);
-    expect(checked).toBe(16 * 12 * 3 * 13 * 3 * 7);
+    expect(checked).toBe(16 * 12 * 3 * 13 * 3 * ALL_ROLES.length);
     expect(accepted).toBeGreaterThan(0);
   });
 
@@ -142,6 +143,29 @@ describe('request state machine, generated from the table', () => {
     expect(
       transition(p, { ...req, requestedByUserId: 'u2' }, { type: 'approve' }, officerApprover).next,
     ).toBe('approved');
+  });
+
+  it('takes approvals and rejections given in the central Identity Manager, and nothing else from it', () => {
+    const p = BUILT_IN_PROCESSES.find((x) => x.approval)!;
+    const req: RequestSnapshot = {
+      id: REQUEST_ID,
+      state: 'awaiting_approval',
+      requestedByUserId: 'u1',
+    };
+    const central = actorFor('central');
+    expect(transition(p, req, { type: 'approve' }, central).next).toBe('approved');
+    expect(transition(p, req, { type: 'reject', reason: 'not on the list' }, central).next).toBe(
+      'rejected',
+    );
+    for (const state of REQUEST_STATES) {
+      for (const type of REQUEST_EVENTS) {
+        const specs = REQUEST_MACHINE[state][type] ?? [];
+        const centralMay = specs.some((c) => c.roles.includes('central'));
+        expect(centralMay, `${state} ${type}`).toBe(
+          state === 'awaiting_approval' && (type === 'approve' || type === 'reject'),
+        );
+      }
+    }
   });
 
   it('never enters awaiting_approval for a process without approval, and never skips it for one with', () => {
