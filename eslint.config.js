@@ -4,16 +4,42 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const infra = ['fastify', 'fastify/*', '@fastify/*', 'sqlite3', 'serialport', '@serialport/*', 'pcsclite', 'onoff'];
+const infra = [
+  'fastify',
+  'fastify/*',
+  '@fastify/*',
+  'sqlite3',
+  'serialport',
+  '@serialport/*',
+  'pcsclite',
+  'onoff',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'kiosk-ui/dist/**', 'state/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -25,48 +51,96 @@ export default tseslint.config(
   {
     files: ['appliance/src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...infra, 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'fs', 'net'], message: 'core/ is pure: no framework, database, hardware or I/O.' },
-          { group: ['**/services/**', '**/store/**', '**/http/**', '**/drivers/**'], message: 'core/ depends on nothing outside core/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...infra, 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'fs', 'net'],
+              message: 'core/ is pure: no framework, database, hardware or I/O.',
+            },
+            {
+              group: ['**/services/**', '**/store/**', '**/http/**', '**/drivers/**'],
+              message: 'core/ depends on nothing outside core/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['appliance/src/services/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: infra, message: 'services/ never import a framework, SQLite or a hardware library.' },
-          { group: ['**/store/**', '**/http/**'], message: 'services/ reach storage through core ports.' },
-          { group: ['**/drivers/*/serial-*', '**/drivers/*/pcsc-*', '**/drivers/*/gpio-*', '**/drivers/*/simulated-*'], message: 'services/ use driver interfaces, not concrete drivers.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: infra,
+              message: 'services/ never import a framework, SQLite or a hardware library.',
+            },
+            {
+              group: ['**/store/**', '**/http/**'],
+              message: 'services/ reach storage through core ports.',
+            },
+            {
+              group: [
+                '**/drivers/*/serial-*',
+                '**/drivers/*/pcsc-*',
+                '**/drivers/*/gpio-*',
+                '**/drivers/*/simulated-*',
+              ],
+              message: 'services/ use driver interfaces, not concrete drivers.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['appliance/src/http/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['sqlite3', '**/store/**'], message: 'routes call services; no SQL in http/.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['sqlite3', '**/store/**'],
+              message: 'routes call services; no SQL in http/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['drivers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/appliance/**'], message: 'drivers/ know nothing of the appliance.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/appliance/**'], message: 'drivers/ know nothing of the appliance.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['kiosk-ui/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/appliance/**', '**/drivers/**'], allowTypeImports: true, message: 'the UI reaches the appliance over HTTP only (import type is fine).' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/appliance/**', '**/drivers/**'],
+              allowTypeImports: true,
+              message: 'the UI reaches the appliance over HTTP only (import type is fine).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

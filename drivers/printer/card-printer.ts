@@ -75,7 +75,6 @@ export interface CardPrinter {
   close(): Promise<void>;
 }
 
-
 export class PrinterFaultError extends DeviceError {
   override readonly name = 'PrinterFaultError';
   constructor(

@@ -37,9 +37,7 @@ async function commitBaselineMs(dir: string): Promise<number> {
   return ms;
 }
 
-async function batchRun(
-  t: TestApp,
-): Promise<{
+async function batchRun(t: TestApp): Promise<{
   prepareMsPerCard: number;
   produceMsPerCard: number;
   totalMsPerCard: number;

@@ -5,7 +5,10 @@ import { renderStateDiagram } from '../../../../appliance/src/core/workflow/stat
 describe('state diagram', () => {
   it('in the README matches the state table (run npm run diagram after changing the table)', () => {
     const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-    const block = /<!-- state-diagram:start -->\s*```mermaid\n([\s\S]*?)\n```\s*<!-- state-diagram:end -->/.exec(readme);
+    const block =
+      /<!-- state-diagram:start -->\s*```mermaid\n([\s\S]*?)\n```\s*<!-- state-diagram:end -->/.exec(
+        readme,
+      );
     expect(block?.[1]).toBe(renderStateDiagram());
   });
 });
