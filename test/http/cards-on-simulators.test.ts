@@ -7,7 +7,8 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedPivEncoder } from '../../drivers/encoder/simulated-piv-encoder.js';
-import { SimulatedPivCard } from '../../drivers/encoder/simulated-piv-card.js';
+import { SimulatedNonPivCard, SimulatedPivCard } from '../../drivers/encoder/simulated-piv-card.js';
+import { PERSONALIZATION_STEPS } from '../../drivers/encoder/piv-personalization.js';
 import { createSimulatedCardPrinter } from '../../drivers/printer/index.js';
 import { BUILT_IN_PROCESSES } from '../../appliance/src/core/workflow/processes.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
@@ -86,4 +87,70 @@ describe('every process on the simulators', () => {
       }
     },
   );
+});
+
+describe('encoder failures in production, on the simulators', () => {
+  let t: TestApp;
+  let crew: Crew;
+  const encoder = createSimulatedPivEncoder({ apduTimeoutMs: 500 });
+
+  beforeAll(async () => {
+    t = await buildTestApp({
+      printer: createSimulatedCardPrinter({ device: { timeScale: 0 } }),
+      encoder,
+    });
+    crew = await crewFor(t);
+  });
+  afterAll(async () => t.dispose());
+
+  async function digitalCard(): Promise<string> {
+    const personId = await addPerson(t, crew.officer, 'employee');
+    return (await produceCard(t, crew.officer, personId, 'PcmProcEmployeeCardWithoutApproval')).id;
+  }
+
+  async function run(id: string, how: 'production' | 'retry'): Promise<any> {
+    await ok(
+      post(
+        t,
+        crew.producer,
+        `/api/requests/${id}/${how}`,
+        how === 'production' ? { mode: 'single' } : undefined,
+      ),
+    );
+    await t.appliance.services.production.whenIdle();
+    return getRequest(t, crew.officer, id);
+  }
+
+  it.each(PERSONALIZATION_STEPS.map((s) => [s]))(
+    'a card pulled before %s fails with a clear reason; a fresh card then works',
+    async (step) => {
+      const id = await digitalCard();
+      encoder.removeCardAtStep(step);
+      const failed = await run(id, 'production');
+      expect(failed.request.state).toBe('production_failed');
+      expect(failed.request.stateReason).toMatch(/^encoder: .*removed/);
+      expect(failed.attempts[0].spoiledCards).toBe(1);
+      const retried = await run(id, 'retry');
+      expect(retried.request.state, retried.request.stateReason).toBe('produced');
+    },
+  );
+
+  it('a card without PIV fails clearly', async () => {
+    const id = await digitalCard();
+    encoder.removeCard();
+    encoder.insertCard(new SimulatedNonPivCard());
+    const failed = await run(id, 'production');
+    expect(failed.request.state).toBe('production_failed');
+    expect(failed.request.stateReason).toMatch(/^encoder: /);
+    expect((await run(id, 'retry')).request.state).toBe('produced');
+  });
+
+  it('a card that stops answering fails as not answering, with no hung job', async () => {
+    const id = await digitalCard();
+    encoder.muteCard();
+    const failed = await run(id, 'production');
+    expect(failed.request.state).toBe('production_failed');
+    expect(failed.request.stateReason).toMatch(/^encoder: /);
+    expect((await run(id, 'retry')).request.state).toBe('produced');
+  });
 });
