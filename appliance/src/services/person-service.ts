@@ -41,28 +41,11 @@ export class PersonService {
     if (input.kind === 'contractor' && !input.validUntil) {
       throw new InvalidInputError('a contractor needs an end date (validUntil)');
     }
-    const at = this.clock.now().toISOString();
-    const person: PersonRecord = {
-      id: newId(),
-      kind: input.kind,
-      name: input.name.trim(),
-      company: input.company?.trim() || null,
-      email: input.email?.trim() || null,
-      hostPersonId: input.hostPersonId ?? null,
-      validUntil: input.validUntil ?? null,
-      photo: input.photo ?? null,
-      centralId: null,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const person = newPersonRecord(input, this.clock.now().toISOString());
     await this.store.transaction(async (tx) => {
-      if (person.hostPersonId) {
-        const host = await tx.persons.get(person.hostPersonId);
-        if (!host || host.kind !== 'employee')
-          throw new InvalidInputError('the host must be an employee in the directory');
-      }
+      await checkHost(tx, person.hostPersonId);
       await tx.persons.insert(person);
-      await recordPersonCreated(tx, person, actor, at);
+      await recordPersonCreated(tx, person, actor, person.createdAt);
     });
     return person;
   }
@@ -102,4 +85,29 @@ export async function recordPersonCreated(
     },
     at,
   );
+}
+
+/** A new directory entry from what a person or officer typed, trimmed; empty optionals become null. */
+export function newPersonRecord(input: NewPerson, at: string): PersonRecord {
+  return {
+    id: newId(),
+    kind: input.kind,
+    name: input.name.trim(),
+    company: input.company?.trim() || null,
+    email: input.email?.trim() || null,
+    hostPersonId: input.hostPersonId ?? null,
+    validUntil: input.validUntil ?? null,
+    photo: input.photo ?? null,
+    centralId: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** A visitor's host must be an employee in the directory. */
+export async function checkHost(tx: StoreTx, hostPersonId: string | null): Promise<void> {
+  if (!hostPersonId) return;
+  const host = await tx.persons.get(hostPersonId);
+  if (!host || host.kind !== 'employee')
+    throw new InvalidInputError('the chosen host is not an employee in the directory');
 }

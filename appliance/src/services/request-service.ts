@@ -32,7 +32,7 @@ import {
   type CardObjectDeps,
 } from './card-object-factory.js';
 import type { CardArtworkRenderer, DeviceReadiness, Logger } from './ports.js';
-import { recordPersonCreated } from './person-service.js';
+import { checkHost, newPersonRecord, recordPersonCreated } from './person-service.js';
 import { cardLayoutInput } from './card-layout-input.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
@@ -114,12 +114,8 @@ export class RequestService {
     const requestId = newId();
     const actor: Actor = { kind: 'self_service', requestId };
     await this.store.transaction(async (tx) => {
-      if (input.hostPersonId) {
-        const host = await tx.persons.get(input.hostPersonId);
-        if (!host || host.kind !== 'employee')
-          throw new InvalidInputError('the chosen host is not an employee in the directory');
-      }
-      const person = this.newPerson(input);
+      await checkHost(tx, input.hostPersonId ?? null);
+      const person = newPersonRecord(input, this.deps.clock.now().toISOString());
       await tx.persons.insert(person);
       // The walk-up becomes a person the central Identity Manager must learn too.
       await recordPersonCreated(tx, person, actor, person.createdAt);
@@ -377,23 +373,6 @@ export class RequestService {
     const approved = await this.store.read((tx) => tx.requests.inStates(['approved']));
     for (const r of approved) await this.generateCard(r.id);
     return approved.length;
-  }
-
-  private newPerson(input: WalkUpInput): PersonRecord {
-    const at = this.deps.clock.now().toISOString();
-    return {
-      id: newId(),
-      kind: input.kind,
-      name: input.name.trim(),
-      company: input.company?.trim() || null,
-      email: input.email?.trim() || null,
-      hostPersonId: input.hostPersonId ?? null,
-      validUntil: input.validUntil ?? null,
-      photo: input.photo ?? null,
-      centralId: null,
-      createdAt: at,
-      updatedAt: at,
-    };
   }
 
   private async insertRequest(
