@@ -28,6 +28,12 @@ import { CaCertificateIssuer } from './services/ca-certificate-issuer.js';
 import type { Logger } from './services/ports.js';
 import { SqliteCaStateStore } from './store/sqlite-ca-state-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { notifierFromEnv } from './systemd/systemd-notifier.js';
+import {
+  createEventLoopStallMeter,
+  WatchdogPinger,
+  watchdogPingIntervalMs,
+} from './systemd/watchdog-pinger.js';
 
 /** The package version, from the nearest package.json above this file (source or dist/). */
 function packageVersion(): string {
@@ -115,6 +121,33 @@ function revealFirstAdminPasscode(
   );
 }
 
+const notifier = notifierFromEnv();
+
+/**
+ * Under systemd (Type=notify): READY=1 now that the database, drivers and listener are up,
+ * then watchdog pings while the event loop is healthy. Returns the pinger to stop on exit.
+ */
+async function tellSystemdReady(address: string, log: Logger): Promise<WatchdogPinger | null> {
+  if (!notifier) return null;
+  const systemdLog = log.child({ module: 'systemd' });
+  await notifier
+    .ready(`ready on ${address}`)
+    .catch((err: unknown) => systemdLog.warn({ err }, 'sd_notify READY=1 failed'));
+  const intervalMs = watchdogPingIntervalMs();
+  if (intervalMs === null) return null;
+  const pinger = new WatchdogPinger({
+    intervalMs,
+    ping: () => notifier.watchdog(),
+    meter: createEventLoopStallMeter(),
+    onSkip: (stallMs) =>
+      systemdLog.warn({ stallMs }, 'event loop stalled; skipping the watchdog ping'),
+    onError: (err) => systemdLog.warn({ err }, 'watchdog ping failed'),
+  });
+  pinger.start();
+  systemdLog.info({ intervalMs }, 'watchdog pings started');
+  return pinger;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
@@ -160,12 +193,15 @@ async function main(): Promise<void> {
   }
   const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
   log.info({ address }, 'cardkiosk ready');
+  const watchdog = await tellSystemdReady(address, log);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'cardkiosk stopping');
+    watchdog?.stop();
+    await notifier?.stopping().catch(() => {});
     await appliance.close();
     await Promise.allSettled([printer.close(), encoder.close(), leds.close()]);
     await store.close();

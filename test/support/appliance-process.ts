@@ -33,11 +33,17 @@ export async function startApplianceProcess(
   stateDir: string,
   port: number,
   config: object = {},
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ApplianceProcess> {
   writeFileSync(join(stateDir, 'config.json'), JSON.stringify(config));
   const child = spawn(process.execPath, ['--import', 'tsx', 'appliance/src/main.ts'], {
     cwd: new URL('../..', import.meta.url).pathname,
-    env: { ...process.env, CARDKIOSK_STATE_DIR: stateDir, CARDKIOSK_PORT: String(port) },
+    env: {
+      ...process.env,
+      CARDKIOSK_STATE_DIR: stateDir,
+      CARDKIOSK_PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

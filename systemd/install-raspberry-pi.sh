@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Installs cardkiosk on Raspberry Pi OS (Debian bookworm), Lite recommended: system packages,
+# the service user and the kiosk screen's user, the application in /opt/cardkiosk (npm ci,
+# build), the systemd units, and the pinned key of the central admin who signs enrollment
+# bundles. Run it as root from a checkout of the repository:
+#
+#   sudo systemd/install-raspberry-pi.sh --admin-key central-admin.pub.pem [--leds 17,27,22]
+#
+# Options:
+#   --admin-key FILE   the central admin's public key (PEM); enrollment bundles are checked
+#                      against it. Required on the first install.
+#   --leds G,A,R       BCM GPIO numbers of the green, amber and red lamps (default 17,27,22);
+#                      "none" keeps the LED state in memory only.
+#   --leds-active-low  lamps wired from 3.3 V to the pin (lit when the pin is low).
+#   --no-kiosk         install the service only, no screen (cage, Chromium).
+#   --no-start         install and enable, but do not start now.
+#
+# Running it again upgrades the application in place and keeps the state in /var/lib/cardkiosk.
+set -euo pipefail
+
+APP_DIR=/opt/cardkiosk
+STATE_DIR=/var/lib/cardkiosk
+ETC_DIR=/etc/cardkiosk
+SERVICE_USER=cardkiosk
+UI_USER=cardkiosk-ui
+NODE_MIN_MAJOR=20
+NODE_MIN_MINOR=19
+
+admin_key=""
+leds="17,27,22"
+leds_active_low=false
+kiosk=true
+start=true
+
+die() { echo "install: $*" >&2; exit 1; }
+step() { printf '\n==> %s\n' "$*"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --admin-key) admin_key="${2:?--admin-key needs a file}"; shift 2 ;;
+    --leds) leds="${2:?--leds needs G,A,R or none}"; shift 2 ;;
+    --leds-active-low) leds_active_low=true; shift ;;
+    --no-kiosk) kiosk=false; shift ;;
+    --no-start) start=false; shift ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+[ "$(id -u)" -eq 0 ] || die "run as root (sudo)"
+source_dir="$(cd "$(dirname "$0")/.." && pwd)"
+[ -f "$source_dir/package.json" ] || die "run from a cardkiosk checkout ($source_dir has no package.json)"
+if [ -n "$admin_key" ]; then
+  [ -r "$admin_key" ] || die "cannot read $admin_key"
+  grep -q 'BEGIN PUBLIC KEY' "$admin_key" || die "$admin_key is not a PEM public key"
+elif [ ! -f "$ETC_DIR/central-admin.pub.pem" ]; then
+  die "--admin-key is required on the first install (the central admin's public key)"
+fi
+if [ "$leds" != none ] && ! [[ "$leds" =~ ^[0-9]+,[0-9]+,[0-9]+$ ]]; then
+  die "--leds must be three BCM numbers G,A,R or none"
+fi
+
+step "system packages"
+packages=(pcscd libpcsclite1 libpcsclite-dev openssl ca-certificates build-essential python3 rsync)
+if $kiosk; then packages+=(cage chromium fonts-dejavu-core); fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+systemctl enable --now pcscd.socket
+
+step "Node.js"
+command -v node >/dev/null || die "Node.js ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR}+ is needed: install the nodejs 20 package from NodeSource's Debian repository first (Debian bookworm's own nodejs is 18)"
+node -e "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>${NODE_MIN_MAJOR}||(a===${NODE_MIN_MAJOR}&&b>=${NODE_MIN_MINOR})?0:1)" ||
+  die "Node.js $(node --version) is too old: ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} or newer is needed"
+[ -x /usr/bin/node ] || ln -sf "$(command -v node)" /usr/bin/node
+
+step "users"
+getent group gpio >/dev/null || groupadd --system gpio
+if ! id "$SERVICE_USER" >/dev/null 2>&1; then
+  useradd --system --home-dir "$STATE_DIR" --no-create-home --shell /usr/sbin/nologin \
+    --user-group "$SERVICE_USER"
+fi
+usermod -a -G dialout,gpio "$SERVICE_USER"
+if $kiosk && ! id "$UI_USER" >/dev/null 2>&1; then
+  # The browser needs a home for its profile; it gets no access to the service's state.
+  useradd --system --create-home --home-dir "/var/lib/$UI_USER" --shell /usr/sbin/nologin \
+    --user-group "$UI_USER"
+fi
+if $kiosk; then usermod -a -G video,render,input "$UI_USER"; fi
+
+step "application in $APP_DIR"
+install -d -m 0755 "$APP_DIR"
+rsync -a --delete --exclude .git --exclude node_modules --exclude dist --exclude state \
+  --exclude test-results "$source_dir/" "$APP_DIR/"
+(cd "$APP_DIR" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund)
+chown -R root:root "$APP_DIR"
+cat >/usr/local/bin/cardkiosk-admin <<'WRAPPER'
+#!/bin/sh
+# cardkiosk-admin: the provisioning command on the device. Run as root, it switches to the
+# service user so that everything it writes in the state directory belongs to the service.
+export CARDKIOSK_STATE_DIR=/var/lib/cardkiosk
+export CARDKIOSK_ADMIN_KEY=/etc/cardkiosk/central-admin.pub.pem
+if [ "$(id -u)" -eq 0 ]; then
+  exec runuser -u cardkiosk -- /usr/bin/node /opt/cardkiosk/dist/provisioning/cli.js "$@"
+fi
+exec /usr/bin/node /opt/cardkiosk/dist/provisioning/cli.js "$@"
+WRAPPER
+chmod 0755 /usr/local/bin/cardkiosk-admin
+
+step "configuration"
+install -d -m 0755 "$ETC_DIR"
+if [ -n "$admin_key" ]; then install -m 0644 "$admin_key" "$ETC_DIR/central-admin.pub.pem"; fi
+install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0700 "$STATE_DIR"
+if [ ! -f "$STATE_DIR/config.json" ] && [ "$leds" != none ]; then
+  IFS=, read -r green amber red <<<"$leds"
+  # Hardware belongs to this box, so it lives in the local config.json; provisioning merges
+  # the site's settings over it and leaves these keys alone.
+  printf '{ "leds": { "driver": "gpio", "pins": { "green": %d, "amber": %d, "red": %d }, "activeLow": %s } }\n' \
+    "$green" "$amber" "$red" "$leds_active_low" >"$STATE_DIR/config.json"
+  chown "$SERVICE_USER:$SERVICE_USER" "$STATE_DIR/config.json"
+  chmod 0600 "$STATE_DIR/config.json"
+fi
+
+step "systemd units"
+install -m 0644 "$APP_DIR/systemd/cardkiosk.service" /etc/systemd/system/cardkiosk.service
+if $kiosk; then
+  install -m 0644 "$APP_DIR/systemd/cardkiosk-kiosk.service" /etc/systemd/system/cardkiosk-kiosk.service
+  # The PAM service named by PAMName=cage: a logind session for the screen's user.
+  cat >/etc/pam.d/cage <<'PAM'
+auth     required pam_unix.so nullok
+account  required pam_unix.so
+session  required pam_unix.so
+session  required pam_systemd.so
+PAM
+  # The kiosk owns the screen: no desktop login manager competing for it.
+  if systemctl list-unit-files display-manager.service >/dev/null 2>&1 &&
+    systemctl is-enabled display-manager.service >/dev/null 2>&1; then
+    systemctl disable display-manager.service || true
+  fi
+  systemctl set-default graphical.target
+fi
+systemd-analyze verify /etc/systemd/system/cardkiosk.service
+systemctl daemon-reload
+systemctl enable cardkiosk.service
+if $kiosk; then systemctl enable cardkiosk-kiosk.service; fi
+
+if $start; then
+  step "starting"
+  systemctl restart cardkiosk.service
+  if $kiosk; then systemctl restart cardkiosk-kiosk.service; fi
+  systemctl --no-pager --lines=5 status cardkiosk.service || true
+fi
+
+cat <<DONE
+
+cardkiosk is installed. Next:
+  1. provision:  sudo cardkiosk-admin device provision --bundle - < enrollment-bundle.json
+  2. restart:    sudo systemctl restart cardkiosk
+  3. check:      curl -s http://127.0.0.1:8080/health
+DONE
