@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { itWithTools } from '../support/system-tools.js';
+import { readServedCrl } from '../support/served-crl.js';
 import {
   addPerson,
   crewFor,
@@ -64,30 +65,11 @@ describe('revoking cards', () => {
     );
     expect(revoked).toMatchObject({ status: 'revoked' });
 
-    const crl = await t.call({ method: 'GET', url: '/ca/crl' });
-    expect(crl.statusCode).toBe(200);
-    expect(crl.headers['content-type']).toBe('application/pkix-crl');
-    const chain = await t.call({ method: 'GET', url: '/ca/chain.pem' });
-    writeFileSync(join(dir, 'crl.der'), crl.rawPayload);
-    writeFileSync(join(dir, 'chain.pem'), chain.body);
-    const text = execFileSync(
-      'openssl',
-      [
-        'crl',
-        '-inform',
-        'DER',
-        '-in',
-        join(dir, 'crl.der'),
-        '-CAfile',
-        join(dir, 'chain.pem'),
-        '-noout',
-        '-text',
-        '-verify',
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    expect(text.toUpperCase().replace(/:/g, '')).toContain(serial.toUpperCase());
-    expect(text).toContain('Key Compromise');
+    const crl = await readServedCrl(t, dir);
+    expect(crl.contentType).toBe('application/pkix-crl');
+    expect(crl.verified).toBe(true);
+    expect(crl.serials).toContain(serial.toUpperCase());
+    expect(crl.text).toContain('Key Compromise');
 
     // The certificate on file verifies against the chain, and fails once the CRL is checked.
     writeFileSync(join(dir, 'card.der'), stored!.certificateDer!);

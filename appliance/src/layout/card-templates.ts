@@ -9,21 +9,13 @@
  */
 
 import QRCode from 'qrcode';
+import type { CardLayoutInput as CardLayoutPortInput } from '../services/ports.js';
 
-export type CardType = 'employee' | 'contractor' | 'visitor';
+export type CardType = CardLayoutPortInput['cardType'];
 export type CardSide = 'front' | 'back';
 
-export interface CardLayoutInput {
-  cardType: CardType;
-  holderName: string;
-  company?: string;
-  photo?: { mimeType: string; data: Uint8Array };
-  cardNumber: string;
-  /** YYYY-MM-DD */
-  validFrom: string;
-  /** YYYY-MM-DD */
-  validUntil: string;
-  siteName: string;
+/** What the production service passes (its renderer port), plus the side for previews. */
+export interface CardLayoutInput extends CardLayoutPortInput {
   /** For previews: which side to show. Default 'front'. */
   side?: CardSide;
 }
