@@ -23,6 +23,61 @@ const ProcessDef = Type.Object({
   label: Type.String(),
 });
 
+const SanPolicySchema = Type.Union([
+  Type.Literal('required'),
+  Type.Literal('if-present'),
+  Type.Literal('never'),
+]);
+
+/**
+ * Sync with the central Identity Manager (README: "Sync with the central Identity Manager").
+ * Certificate, key and CA paths come from provisioning; omitted tuning keys take the
+ * defaults in SYNC_DEFAULTS.
+ */
+const SyncConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** SCIM base URL of the centre, https only, e.g. https://idm.example:8443/scim/v2 */
+    baseUrl: Type.Optional(Type.String({ pattern: '^https://' })),
+    /** The device's client certificate and key, and the CA that signs the centre's certificate. */
+    tls: Type.Optional(
+      Type.Object({ certFile: Type.String(), keyFile: Type.String(), caFile: Type.String() }),
+    ),
+    /** The centre's P-256 escrow public key (PEM); PUKs are sealed to it. */
+    escrowPublicKeyFile: Type.Optional(Type.String()),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    backoff: Type.Optional(
+      Type.Object({
+        initialMs: Type.Integer({ minimum: 10 }),
+        maxMs: Type.Integer({ minimum: 10 }),
+      }),
+    ),
+    probeIntervalMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    pullIntervalMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    idleCheckMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    offlineAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    numberRanges: Type.Optional(
+      Type.Object({
+        lowWater: Type.Integer({ minimum: 0 }),
+        leaseSize: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SYNC_DEFAULTS = {
+  batchSize: 200,
+  requestTimeoutMs: 15_000,
+  backoff: { initialMs: 1_000, maxMs: 5 * 60_000 },
+  probeIntervalMs: 5_000,
+  pullIntervalMs: 60_000,
+  idleCheckMs: 5_000,
+  offlineAfterMs: 2 * 60_000,
+  numberRanges: { lowWater: 1_000, leaseSize: 10_000 },
+} as const;
+
 export const DeviceConfigSchema = Type.Object(
   {
     siteName: Type.String({ minLength: 1, maxLength: 60 }),
@@ -56,6 +111,39 @@ export const DeviceConfigSchema = Type.Object(
     pinRetries: Type.Integer({ minimum: 1, maximum: 15 }),
     pukRetries: Type.Integer({ minimum: 1, maximum: 15 }),
     keyAlgorithm: Type.Union([Type.Literal('ECCP256'), Type.Literal('RSA2048')]),
+    /** Per card type, what to change of the default certificate profile (see README). */
+    certificateProfiles: Type.Optional(
+      Type.Partial(
+        Type.Record(
+          Type.Union([
+            Type.Literal('employee'),
+            Type.Literal('contractor'),
+            Type.Literal('visitor'),
+          ]),
+          Type.Partial(
+            Type.Object(
+              {
+                subjectOrganization: Type.Union([
+                  Type.Literal('ca'),
+                  Type.Literal('holder-company'),
+                ]),
+                organizationalUnit: Type.String({ maxLength: 64 }),
+                email: SanPolicySchema,
+                upn: SanPolicySchema,
+                extendedKeyUsages: Type.Array(
+                  Type.String({ pattern: '^[0-2](\\.(0|[1-9][0-9]*))+$' }),
+                  { minItems: 1 },
+                ),
+                maxValidityDays: Type.Integer({ minimum: 1, maximum: 3660 }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        ),
+      ),
+    ),
+    /** Put in every card certificate; default <publicBaseUrl>/ca/crl. */
+    crlDistributionUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     validity: Type.Object({
       employeeYears: Type.Integer({ minimum: 1, maximum: 10 }),
       contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }),
@@ -80,6 +168,7 @@ export const DeviceConfigSchema = Type.Object(
       walkUpPerMinute: Type.Integer({ minimum: 1 }),
       statusLookupsPerMinute: Type.Integer({ minimum: 1 }),
     }),
+    sync: SyncConfigSchema,
     leds: Type.Union([
       Type.Object({ driver: Type.Literal('simulated') }),
       Type.Object({
@@ -124,6 +213,8 @@ export function defaultConfig(stateDir: string): DeviceConfig {
     printer: { driver: 'simulated' },
     encoder: { driver: 'simulated' },
     leds: { driver: 'simulated' },
+    // Off until provisioning (issue 8) supplies the centre's address and the certificates.
+    sync: { enabled: false },
     // Per client address. A lobby kiosk's touch screen is one address, so walk-up limits
     // bound a whole lobby, not one person.
     rateLimits: { signInPerMinute: 10, walkUpPerMinute: 30, statusLookupsPerMinute: 120 },

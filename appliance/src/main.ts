@@ -16,7 +16,7 @@ import {
   SerialCardPrinter,
   type CardPrinter,
 } from '../../drivers/printer/index.js';
-import { defaultCertificateProfiles, LocalCertificateAuthority } from './ca/index.js';
+import { configuredProfiles, LocalCertificateAuthority } from './ca/index.js';
 import { composeAppliance } from './compose.js';
 import { loadConfig, type DeviceConfig } from './config.js';
 import { loadOrCreateDeviceSecret } from './crypto/device-secret.js';
@@ -162,7 +162,9 @@ async function main(): Promise<void> {
     secretKey: deviceSecret,
     keyAlgorithm: config.keyAlgorithm,
     organization: config.siteName,
-    crlDistributionUrl: `${config.http.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`}/ca/crl`,
+    crlDistributionUrl:
+      config.crlDistributionUrl ??
+      `${config.http.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`}/ca/crl`,
     store: new SqliteCaStateStore(store),
   });
   const appliance = await composeAppliance({
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     encoder,
     leds,
     renderer: cardArtworkRenderer,
-    certificates: new CaCertificateIssuer(ca, defaultCertificateProfiles),
+    certificates: new CaCertificateIssuer(ca, configuredProfiles(config.certificateProfiles)),
     revocation: ca,
     deviceSecret,
     clock: systemClock,

@@ -24,10 +24,7 @@ import type {
 import { silentLogger } from '../../appliance/src/services/ports.js';
 import { SqliteStore } from '../../appliance/src/store/sqlite-store.js';
 import { SqliteCaStateStore } from '../../appliance/src/store/sqlite-ca-state-store.js';
-import {
-  LocalCertificateAuthority,
-  defaultCertificateProfiles,
-} from '../../appliance/src/ca/index.js';
+import { LocalCertificateAuthority, configuredProfiles } from '../../appliance/src/ca/index.js';
 import { CaCertificateIssuer } from '../../appliance/src/services/ca-certificate-issuer.js';
 import { FakeCardPrinter, FakePivEncoder } from './fake-devices.js';
 import { cardArtworkRenderer } from '../../appliance/src/layout/index.js';
@@ -114,7 +111,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     leds,
     renderer: options.renderer ?? cardArtworkRenderer,
     certificates: ca
-      ? new CaCertificateIssuer(ca, defaultCertificateProfiles)
+      ? new CaCertificateIssuer(ca, configuredProfiles(config.certificateProfiles))
       : (options.certificates ?? null),
     revocation: ca,
     deviceSecret: loadOrCreateDeviceSecret(stateDir),

@@ -111,3 +111,19 @@ export function assertValidProfile(profile: CertificateProfile): void {
 export function maxValidityMs(profile: CertificateProfile): number {
   return profile.maxValidityDays * MS_PER_DAY;
 }
+
+/**
+ * The device's profiles: the defaults with the site's configured overrides per card type,
+ * each checked, so a bad configuration stops the service at start-up rather than at issuance.
+ */
+export function configuredProfiles(
+  overrides: Partial<Record<CardType, Partial<Omit<CertificateProfile, 'cardType'>>>> = {},
+): Readonly<Record<CardType, CertificateProfile>> {
+  const profiles = {} as Record<CardType, CertificateProfile>;
+  for (const cardType of ['employee', 'contractor', 'visitor'] as const) {
+    const profile = { ...defaultCertificateProfiles[cardType], ...overrides[cardType], cardType };
+    assertValidProfile(profile);
+    profiles[cardType] = profile;
+  }
+  return profiles;
+}

@@ -11,6 +11,7 @@ export type {
 export { REVOCATION_REASONS } from './ca-state-store.js';
 export { InMemoryCaStateStore } from './in-memory-ca-state-store.js';
 export {
+  configuredProfiles,
   defaultCertificateProfiles,
   EKU_CLIENT_AUTH_OID,
   EKU_SMART_CARD_LOGON_OID,
