@@ -1,0 +1,129 @@
+/**
+ * A touch keyboard for a kiosk without a physical one. It types into `target` (the field that
+ * last had focus), at the caret, and fires the same `input` event a real keyboard would, so
+ * fields need no special code. Keys keep the focus in the field (pointerdown is cancelled),
+ * and every key is a real button, so the keyboard itself also works with a switch or keys.
+ */
+import { html, css } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { LocalizedElement, t } from '../i18n/i18n.js';
+import { sharedStyles } from '../styles/shared.js';
+
+const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', "@.-_'"];
+
+type Field = HTMLInputElement | HTMLTextAreaElement;
+
+@customElement('kiosk-onscreen-keyboard')
+export class KioskOnscreenKeyboard extends LocalizedElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        background: var(--surface-alt);
+        border-radius: var(--radius);
+        padding: 12px;
+        user-select: none;
+      }
+      .row {
+        display: flex;
+        justify-content: center;
+        gap: 8px;
+        margin-bottom: 8px;
+      }
+      button {
+        padding: 0;
+        min-width: 60px;
+        font-size: 1.2rem;
+        border-width: 1px;
+        border-color: var(--border);
+        color: var(--text);
+      }
+      button.wide {
+        min-width: 140px;
+        font-size: 1rem;
+      }
+      button.space {
+        flex: 0 1 360px;
+      }
+      button[aria-pressed='true'] {
+        background: var(--primary);
+        color: var(--primary-text);
+      }
+    `,
+  ];
+
+  /** The field the keys type into. */
+  @property({ attribute: false }) target: Field | null = null;
+  @state() private shift = false;
+
+  private type(text: string): void {
+    const el = this.target;
+    if (!el) return;
+    const start = el.selectionStart ?? el.value.length;
+    const end = el.selectionEnd ?? start;
+    el.setRangeText(text, start, end, 'end');
+    el.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+  }
+
+  private backspace(): void {
+    const el = this.target;
+    if (!el) return;
+    const start = el.selectionStart ?? el.value.length;
+    const end = el.selectionEnd ?? start;
+    if (start === end && start > 0) el.setRangeText('', start - 1, start, 'end');
+    else el.setRangeText('', start, end, 'end');
+    el.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+  }
+
+  private key(char: string) {
+    const shown = this.shift ? char.toUpperCase() : char;
+    return html`<button
+      type="button"
+      @click=${() => {
+        this.type(shown);
+        this.shift = false;
+      }}
+    >
+      ${shown}
+    </button>`;
+  }
+
+  // Keep the focus (and the caret) in the field while a key is pressed.
+  private keepFocus = (e: Event) => e.preventDefault();
+
+  override render() {
+    return html`<div role="group" aria-label=${t('keyboard.label')} @pointerdown=${this.keepFocus}>
+      ${ROWS.map((row) => html`<div class="row">${[...row].map((c) => this.key(c))}</div>`)}
+      <div class="row">
+        <button
+          type="button"
+          class="wide"
+          aria-pressed=${this.shift ? 'true' : 'false'}
+          @click=${() => (this.shift = !this.shift)}
+        >
+          ${t('keyboard.shift')}
+        </button>
+        <button type="button" class="space" @click=${() => this.type(' ')}>
+          ${t('keyboard.space')}
+        </button>
+        <button type="button" class="wide" @click=${() => this.backspace()}>
+          ${t('keyboard.backspace')}
+        </button>
+        <button
+          type="button"
+          class="wide primary"
+          @click=${() => this.dispatchEvent(new CustomEvent('keyboard-done', { bubbles: true, composed: true }))}
+        >
+          ${t('keyboard.done')}
+        </button>
+      </div>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kiosk-onscreen-keyboard': KioskOnscreenKeyboard;
+  }
+}

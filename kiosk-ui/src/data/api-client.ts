@@ -1,0 +1,185 @@
+/**
+ * The UI's one way to the appliance: typed calls over fetch (same origin, session cookie).
+ * Errors become ApiError with the server's stable code, so screens branch on the code and
+ * never on message text. State-changing calls carry an Idempotency-Key, so a retried tap
+ * after a dropped reply does not act twice.
+ */
+import type {
+  AuditEvent,
+  BatchReport,
+  Batch,
+  CardRequest,
+  Collected,
+  HealthReport,
+  Host,
+  Person,
+  ProcessInfo,
+  RequestDetail,
+  RequestState,
+  SelfServiceOptions,
+  User,
+  WalkUpReceipt,
+  WalkUpStatus,
+  WalkUpSubmission,
+} from './api-types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class ApiClient {
+  constructor(private readonly base = '') {}
+
+  private url(path: string, query?: Query): string {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, `${v}`);
+    const qs = params.toString();
+    return `${this.base}${path}${qs ? `?${qs}` : ''}`;
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    query?: Query,
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, query), {
+        method,
+        headers,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'the appliance does not answer');
+    }
+    if (res.status === 204) return undefined as T;
+    const data = (await res.json().catch(() => null)) as unknown;
+    if (!res.ok) {
+      const err = (data ?? {}) as { error?: string; message?: string };
+      throw new ApiError(res.status, err.error ?? 'HTTP_ERROR', err.message ?? res.statusText);
+    }
+    return data as T;
+  }
+
+  // Walk-up
+  selfServiceOptions(): Promise<SelfServiceOptions> {
+    return this.call('GET', '/api/self-service/options');
+  }
+  async findHosts(q: string): Promise<Host[]> {
+    return (await this.call<{ items: Host[] }>('GET', '/api/self-service/hosts', undefined, { q }))
+      .items;
+  }
+  submitWalkUp(body: WalkUpSubmission): Promise<WalkUpReceipt> {
+    return this.call('POST', '/api/self-service/requests', body);
+  }
+  walkUpStatus(statusCode: string): Promise<WalkUpStatus> {
+    return this.call('POST', '/api/self-service/status', { statusCode });
+  }
+  cancelWalkUp(statusCode: string): Promise<WalkUpStatus> {
+    return this.call('POST', '/api/self-service/cancel', { statusCode });
+  }
+  walkUpStreamToken(statusCode: string): Promise<{ token: string; expiresInSeconds: number }> {
+    return this.call('POST', '/api/self-service/stream-token', { statusCode });
+  }
+
+  // Session
+  async session(): Promise<User> {
+    return (await this.call<{ user: User }>('GET', '/api/session')).user;
+  }
+  async signIn(username: string, passcode: string): Promise<User> {
+    return (await this.call<{ user: User }>('POST', '/api/session', { username, passcode })).user;
+  }
+  signOut(): Promise<void> {
+    return this.call('POST', '/api/session/sign-out');
+  }
+  changePasscode(currentPasscode: string, newPasscode: string): Promise<void> {
+    return this.call('POST', '/api/session/passcode', { currentPasscode, newPasscode });
+  }
+
+  // Staff
+  async findPersons(q: string): Promise<Person[]> {
+    return (
+      await this.call<{ items: Person[] }>('GET', '/api/persons', undefined, { q, limit: 20 })
+    ).items;
+  }
+  async processes(): Promise<ProcessInfo[]> {
+    return (await this.call<{ items: ProcessInfo[] }>('GET', '/api/processes')).items;
+  }
+  async produceCard(personId: string, processName: string): Promise<CardRequest> {
+    return (
+      await this.call<{ request: CardRequest }>('POST', '/api/requests', { personId, processName })
+    ).request;
+  }
+  requests(query: {
+    state?: RequestState;
+    batchId?: string;
+    limit?: number;
+  }): Promise<{ items: CardRequest[]; total: number }> {
+    return this.call('GET', '/api/requests', undefined, query);
+  }
+  request(id: string): Promise<RequestDetail> {
+    return this.call('GET', `/api/requests/${encodeURIComponent(id)}`);
+  }
+  approve(id: string): Promise<{ request: CardRequest }> {
+    return this.call('POST', `/api/requests/${encodeURIComponent(id)}/approve`);
+  }
+  reject(id: string, reason: string): Promise<{ request: CardRequest }> {
+    return this.call('POST', `/api/requests/${encodeURIComponent(id)}/reject`, { reason });
+  }
+  chooseProduction(
+    id: string,
+    choice: { mode: 'single' } | { mode: 'mass'; batchName: string },
+  ): Promise<{ request: CardRequest }> {
+    return this.call('POST', `/api/requests/${encodeURIComponent(id)}/production`, choice);
+  }
+  retry(id: string): Promise<{ request: CardRequest }> {
+    return this.call('POST', `/api/requests/${encodeURIComponent(id)}/retry`);
+  }
+  cancel(id: string, reason: string): Promise<{ request: CardRequest }> {
+    return this.call('POST', `/api/requests/${encodeURIComponent(id)}/cancel`, { reason });
+  }
+  collect(id: string): Promise<Collected> {
+    return this.call('POST', `/api/requests/${encodeURIComponent(id)}/collect`);
+  }
+  previewUrl(id: string, side: 'front' | 'back'): string {
+    return this.url(`/api/requests/${encodeURIComponent(id)}/preview.png`, { side });
+  }
+  async batches(): Promise<Batch[]> {
+    return (await this.call<{ items: Batch[] }>('GET', '/api/batches')).items;
+  }
+  batch(id: string): Promise<BatchReport> {
+    return this.call('GET', `/api/batches/${encodeURIComponent(id)}`);
+  }
+  runBatch(id: string): Promise<{ batch: Batch }> {
+    return this.call('POST', `/api/batches/${encodeURIComponent(id)}/run`);
+  }
+  async audit(query: { actor?: string; action?: string; limit?: number }): Promise<AuditEvent[]> {
+    return (await this.call<{ items: AuditEvent[] }>('GET', '/api/audit', undefined, query)).items;
+  }
+  verifyAudit(): Promise<{ ok: boolean; events: number; brokenAt: number | null }> {
+    return this.call('GET', '/api/audit/verify');
+  }
+
+  // Device
+  /** /health answers 503 with the same report when the database is not writable. */
+  async health(): Promise<HealthReport> {
+    const res = await fetch(this.url('/health'), { cache: 'no-store' }).catch(() => null);
+    if (!res) throw new ApiError(0, 'NETWORK', 'the appliance does not answer');
+    return (await res.json()) as HealthReport;
+  }
+}

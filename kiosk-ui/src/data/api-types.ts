@@ -1,0 +1,149 @@
+/**
+ * The shapes the appliance's API sends, taken from its own schemas with `import type` so the
+ * UI cannot drift from the server without a type error; the UI never imports its code.
+ */
+import type { Static } from '@sinclair/typebox';
+import type {
+  CardBody,
+  PersonBody,
+  RequestBody,
+  UserBody,
+} from '../../../appliance/src/http/schemas/common.js';
+import type { HealthReport } from '../../../appliance/src/services/device-status-service.js';
+import type { RequestState } from '../../../appliance/src/core/workflow/request-machine.js';
+import type { StaffRole } from '../../../appliance/src/core/roles.js';
+
+export type { HealthReport, RequestState, StaffRole };
+export type Person = Static<typeof PersonBody>;
+export type CardRequest = Static<typeof RequestBody> & { state: RequestState };
+export type Card = Static<typeof CardBody>;
+export type User = Static<typeof UserBody> & { roles: StaffRole[] };
+export type WalkUpKind = 'visitor' | 'contractor' | 'employee';
+
+export interface SelfServiceOptions {
+  kinds: WalkUpKind[];
+  /** Whether the printer and encoder can serve a request now. */
+  ready: boolean;
+  notReadyReason: string | null;
+}
+
+export interface WalkUpStatus {
+  state: RequestState;
+  processLabel: string;
+  reason: string | null;
+  holderName: string;
+  updatedAt: string;
+}
+
+export interface WalkUpSubmission {
+  kind: WalkUpKind;
+  name: string;
+  company?: string;
+  email?: string;
+  hostPersonId?: string;
+  purpose?: string;
+  validUntil?: string;
+  photo?: { mimeType: 'image/jpeg'; base64: string };
+  acceptTerms: true;
+}
+
+export interface WalkUpReceipt {
+  statusCode: string;
+  qrPayload: string;
+  state: RequestState;
+  processLabel: string;
+}
+
+export interface Host {
+  id: string;
+  name: string;
+}
+
+export interface ProcessInfo {
+  name: string;
+  label: string;
+  idType: string;
+  cardType: string;
+  channel: string;
+  approval: boolean;
+  needsCertificate: boolean;
+  enabled: boolean;
+}
+
+export interface RequestDetail {
+  request: CardRequest;
+  person: Person;
+  process: { name: string; label: string; idType: string; cardType: string; approval: boolean };
+  card: Card | null;
+  transitions: Array<{
+    fromState: string | null;
+    toState: string;
+    event: string;
+    actor: string;
+    reason: string | null;
+    at: string;
+  }>;
+  attempts: Array<{
+    attempt: number;
+    outcome: string;
+    reason: string | null;
+    spoiledCards: number;
+    startedAt: string;
+    finishedAt: string | null;
+  }>;
+}
+
+export interface Batch {
+  id: string;
+  name: string;
+  state: 'open' | 'running' | 'completed';
+  createdBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface BatchReport {
+  batch: Batch;
+  members: Array<{
+    requestId: string;
+    holderName: string;
+    cardNumber: string | null;
+    state: RequestState;
+    reason: string | null;
+    attempts: number;
+    spoiledCards: number;
+  }>;
+  totals: {
+    members: number;
+    produced: number;
+    failed: number;
+    cancelled: number;
+    waiting: number;
+    spoiledCards: number;
+  };
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  objectType: string;
+  objectId: string;
+  details: Record<string, unknown>;
+}
+
+export interface Collected {
+  request: CardRequest;
+  cardNumber: string;
+  holderName: string;
+  pin: string;
+}
+
+export interface RequestChangedEvent {
+  requestId: string;
+  state: RequestState;
+  processName: string;
+  batchId: string | null;
+}

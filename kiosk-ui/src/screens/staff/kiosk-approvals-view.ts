@@ -1,0 +1,134 @@
+/** Seed step 3: the requests waiting for approval, with approve and reject (with a reason). */
+import { html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import { apiContext, staffEventsContext } from '../../data/context.js';
+import type { ApiClient } from '../../data/api-client.js';
+import type { RequestDetail } from '../../data/api-types.js';
+import type { StaffEventStream } from '../../data/event-stream.js';
+import { LocalizedElement, formatDateTime, t } from '../../i18n/i18n.js';
+import { LiveRefresh } from '../../state/live-refresh.js';
+import { requestsWithPeople } from '../../state/request-lists.js';
+import { sharedStyles } from '../../styles/shared.js';
+import { viewStyles } from './view-styles.js';
+import '../../components/kiosk-prompt-dialog.js';
+
+@customElement('kiosk-approvals-view')
+export class KioskApprovalsView extends LocalizedElement {
+  static override styles = [sharedStyles, viewStyles];
+
+  @consume({ context: apiContext }) private api!: ApiClient;
+  @consume({ context: staffEventsContext }) private events?: StaffEventStream;
+  @state() private items: RequestDetail[] | null = null;
+  @state() private error = '';
+  @state() private rejecting: RequestDetail | null = null;
+  @state() private rejectError = '';
+
+  constructor() {
+    super();
+    new LiveRefresh(
+      this,
+      () => this.events,
+      () => void this.load(),
+    );
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.items = await requestsWithPeople(this.api, 'awaiting_approval');
+      this.error = '';
+    } catch (err) {
+      this.error = t('common.error', { message: (err as Error).message });
+    }
+  }
+
+  private async act(run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+      this.error = '';
+    } catch (err) {
+      this.error = t('common.error', { message: (err as Error).message });
+    }
+    await this.load();
+  }
+
+  private async reject(reason: string): Promise<void> {
+    const target = this.rejecting;
+    if (!target) return;
+    try {
+      await this.api.reject(target.request.id, reason);
+      this.rejecting = null;
+      await this.load();
+    } catch (err) {
+      this.rejectError = (err as Error).message;
+    }
+  }
+
+  override render() {
+    return html`<section>
+        <h2>${t('approvals.title')}</h2>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
+        ${
+          this.items === null
+            ? html`<p>${t('common.loading')}</p>`
+            : this.items.length === 0
+              ? html`<p>${t('common.none')}</p>`
+              : html`<ul class="plain">
+                  ${this.items.map(
+                    (d) =>
+                      html`<li class="card" data-request=${d.request.id}>
+                        <div>
+                          <p class="who">
+                            ${d.person.name}${d.person.company ? ` · ${d.person.company}` : ''}
+                          </p>
+                          <p>${d.process.label}</p>
+                          ${d.request.purpose ? html`<p>${t('approvals.purpose', { purpose: d.request.purpose })}</p>` : null}
+                          <p class="muted">
+                            ${t('approvals.requestedAt', { at: formatDateTime(d.request.createdAt) })}
+                          </p>
+                        </div>
+                        <div class="row">
+                          <button type="button" class="danger" @click=${() => (this.rejecting = d)}>
+                            ${t('approvals.reject')}
+                            <span class="visually-hidden">${d.person.name}</span>
+                          </button>
+                          <button
+                            type="button"
+                            class="primary"
+                            @click=${() => void this.act(() => this.api.approve(d.request.id))}
+                          >
+                            ${t('approvals.approve')}
+                            <span class="visually-hidden">${d.person.name}</span>
+                          </button>
+                        </div>
+                      </li>`,
+                  )}
+                </ul>`
+        }
+      </section>
+      <kiosk-prompt-dialog
+        danger
+        ?open=${this.rejecting !== null}
+        heading=${this.rejecting ? t('approvals.rejectTitle', { name: this.rejecting.person.name }) : ''}
+        label=${t('approvals.reason')}
+        confirmLabel=${t('approvals.reject')}
+        .error=${this.rejectError}
+        @confirm=${(e: CustomEvent<string>) => void this.reject(e.detail)}
+        @close=${() => {
+          this.rejecting = null;
+          this.rejectError = '';
+        }}
+      ></kiosk-prompt-dialog>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kiosk-approvals-view': KioskApprovalsView;
+  }
+}

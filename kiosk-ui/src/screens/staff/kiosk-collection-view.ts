@@ -1,0 +1,152 @@
+/**
+ * Hand-over (step 8): produced cards waiting for their holders. After a check of the holder's
+ * identity, the card is collected and its PIN shown once, in a dialog meant for the holder's
+ * eyes. Closing the dialog drops the PIN from memory; the device destroyed its copy already.
+ */
+import { html, css } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import { apiContext, staffEventsContext } from '../../data/context.js';
+import type { ApiClient } from '../../data/api-client.js';
+import type { Collected, RequestDetail } from '../../data/api-types.js';
+import type { StaffEventStream } from '../../data/event-stream.js';
+import { LocalizedElement, t } from '../../i18n/i18n.js';
+import { LiveRefresh } from '../../state/live-refresh.js';
+import { requestsWithPeople } from '../../state/request-lists.js';
+import { sharedStyles } from '../../styles/shared.js';
+import { viewStyles } from './view-styles.js';
+import '../../components/kiosk-dialog.js';
+
+@customElement('kiosk-collection-view')
+export class KioskCollectionView extends LocalizedElement {
+  static override styles = [
+    sharedStyles,
+    viewStyles,
+    css`
+      .pin {
+        font-family: ui-monospace, 'DejaVu Sans Mono', monospace;
+        font-size: 3.5rem;
+        font-weight: 800;
+        letter-spacing: 0.3em;
+        text-align: center;
+        margin: 24px 0;
+      }
+    `,
+  ];
+
+  @consume({ context: apiContext }) private api!: ApiClient;
+  @consume({ context: staffEventsContext }) private events?: StaffEventStream;
+  @state() private items: RequestDetail[] | null = null;
+  @state() private error = '';
+  @state() private confirming: RequestDetail | null = null;
+  @state() private collected: Collected | null = null;
+
+  constructor() {
+    super();
+    new LiveRefresh(
+      this,
+      () => this.events,
+      () => void this.load(),
+    );
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.collected = null;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.items = await requestsWithPeople(this.api, 'produced');
+      this.error = '';
+    } catch (err) {
+      this.error = t('common.error', { message: (err as Error).message });
+    }
+  }
+
+  private async handOver(): Promise<void> {
+    const d = this.confirming;
+    if (!d) return;
+    this.confirming = null;
+    try {
+      this.collected = await this.api.collect(d.request.id);
+    } catch (err) {
+      this.error = t('common.error', { message: (err as Error).message });
+    }
+    await this.load();
+  }
+
+  override render() {
+    return html`<section>
+        <h2>${t('collection.title')}</h2>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
+        ${
+          this.items === null
+            ? html`<p>${t('common.loading')}</p>`
+            : this.items.length === 0
+              ? html`<p>${t('common.none')}</p>`
+              : html`<ul class="plain">
+                  ${this.items.map(
+                    (d) =>
+                      html`<li class="card" data-request=${d.request.id}>
+                        <div>
+                          <p class="who">${d.person.name}</p>
+                          <p>${d.process.label}</p>
+                          ${d.card ? html`<p>${t('collection.cardNumber', { number: d.card.cardNumber })}</p>` : null}
+                        </div>
+                        <button type="button" class="primary" @click=${() => (this.confirming = d)}>
+                          ${t('collection.handOver')}
+                          <span class="visually-hidden">${d.person.name}</span>
+                        </button>
+                      </li>`,
+                  )}
+                </ul>`
+        }
+      </section>
+      <kiosk-dialog
+        ?open=${this.confirming !== null}
+        heading=${this.confirming ? t('collection.confirmTitle', { name: this.confirming.person.name }) : ''}
+        @close=${() => (this.confirming = null)}
+      >
+        <p>${t('collection.confirmText')}</p>
+        <button slot="actions" type="button" @click=${() => (this.confirming = null)}>
+          ${t('common.cancel')}
+        </button>
+        <button slot="actions" type="button" class="primary" @click=${() => void this.handOver()}>
+          ${t('collection.handOver')}
+        </button>
+      </kiosk-dialog>
+      <kiosk-dialog
+        ?open=${this.collected !== null}
+        heading=${this.collected ? t('collection.pinTitle', { name: this.collected.holderName }) : ''}
+        @close=${() => (this.collected = null)}
+      >
+        ${
+          this.collected
+            ? html`<p>${t('collection.cardNumber', { number: this.collected.cardNumber })}</p>
+                <p class="pin" data-testid="pin">${this.collected.pin}</p>
+                <p class="notice">${t('collection.pinText')}</p>`
+            : null
+        }
+        <button
+          slot="actions"
+          type="button"
+          class="primary"
+          @click=${() => (this.collected = null)}
+        >
+          ${t('collection.pinDone')}
+        </button>
+      </kiosk-dialog>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kiosk-collection-view': KioskCollectionView;
+  }
+}

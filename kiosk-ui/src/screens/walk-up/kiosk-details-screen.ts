@@ -1,0 +1,132 @@
+/**
+ * The walk-up's details, typed on the on-screen keyboard: name; company; the host for a
+ * visitor; e-mail; purpose; the last day for a contractor. Only the name is checked here
+ * (an empty form is never worth a round trip); everything else is the server's to judge.
+ */
+import { html, css } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import type { Host } from '../../data/api-types.js';
+import { LocalizedElement, t } from '../../i18n/i18n.js';
+import { dayFromToday, type WalkUpDraft } from '../../state/walk-up-draft.js';
+import { sharedStyles } from '../../styles/shared.js';
+import { screenStyles } from './screen-styles.js';
+import { goTo, patchDraft } from './walk-up-events.js';
+import type { KioskTextField } from '../../components/kiosk-text-field.js';
+import '../../components/kiosk-text-field.js';
+import '../../components/kiosk-host-picker.js';
+import '../../components/kiosk-date-stepper.js';
+import '../../components/kiosk-onscreen-keyboard.js';
+
+type Field = HTMLInputElement | HTMLTextAreaElement;
+
+@customElement('kiosk-details-screen')
+export class KioskDetailsScreen extends LocalizedElement {
+  static override styles = [
+    sharedStyles,
+    screenStyles,
+    css`
+      form {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: var(--gap) 32px;
+      }
+      .wide {
+        grid-column: 1 / -1;
+      }
+      kiosk-onscreen-keyboard {
+        position: sticky;
+        bottom: 0;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) draft!: WalkUpDraft;
+  @state() private keyboardTarget: Field | null = null;
+  @state() private nameError = '';
+  @query('kiosk-text-field[data-field="name"]') private nameField!: KioskTextField;
+
+  protected override firstUpdated(): void {
+    this.nameField.focus();
+  }
+
+  // The keyboard types into whichever field the person touched last.
+  private onFocusIn(e: FocusEvent): void {
+    const origin = e.composedPath()[0];
+    if (origin instanceof HTMLInputElement || origin instanceof HTMLTextAreaElement)
+      this.keyboardTarget = origin;
+  }
+
+  private field(key: 'name' | 'company' | 'email' | 'purpose', label: string, wide = false) {
+    return html`<kiosk-text-field
+      class=${wide ? 'wide' : ''}
+      data-field=${key}
+      label=${label}
+      .value=${this.draft[key]}
+      maxlength=${key === 'purpose' ? 200 : 120}
+      .error=${key === 'name' ? this.nameError : ''}
+      ?required=${key === 'name'}
+      @value-changed=${(e: CustomEvent<string>) => {
+        if (key === 'name') this.nameError = '';
+        patchDraft(this, { [key]: e.detail });
+      }}
+    ></kiosk-text-field>`;
+  }
+
+  private next(): void {
+    if (!this.draft.name.trim()) {
+      this.nameError = t('details.nameRequired');
+      this.nameField.focus();
+      return;
+    }
+    goTo(this, 'photo');
+  }
+
+  override render() {
+    const kind = this.draft.kind;
+    return html`<main @focusin=${this.onFocusIn}>
+        <h1>${t('details.title')}</h1>
+        <form @submit=${(e: Event) => e.preventDefault()}>
+          ${this.field('name', t('details.name'))} ${this.field('company', t('details.company'))}
+          ${
+            kind === 'visitor'
+              ? html`<kiosk-host-picker
+                  class="wide"
+                  label=${t('details.host')}
+                  .host=${this.draft.host}
+                  @host-changed=${(e: CustomEvent<Host | null>) => patchDraft(this, { host: e.detail })}
+                ></kiosk-host-picker>`
+              : null
+          }
+          ${
+            kind === 'contractor'
+              ? html`<kiosk-date-stepper
+                  class="wide"
+                  label=${t('details.validUntil')}
+                  .value=${this.draft.validUntil}
+                  min=${dayFromToday(0)}
+                  @value-changed=${(e: CustomEvent<string>) => patchDraft(this, { validUntil: e.detail })}
+                ></kiosk-date-stepper>`
+              : null
+          }
+          ${this.field('email', t('details.email'))}
+          ${kind === 'employee' ? null : this.field('purpose', t('details.purpose'))}
+        </form>
+      </main>
+      <kiosk-onscreen-keyboard
+        .target=${this.keyboardTarget}
+        @keyboard-done=${() => this.next()}
+      ></kiosk-onscreen-keyboard>
+      <div class="actions">
+        <button type="button" @click=${() => goTo(this, 'kind')}>${t('common.back')}</button>
+        <button type="button" class="primary" @click=${() => this.next()}>
+          ${t('common.next')}
+        </button>
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kiosk-details-screen': KioskDetailsScreen;
+  }
+}
