@@ -64,8 +64,8 @@ describe('kiosk UI in Chromium', () => {
     return page;
   }
 
-  async function checkScreen(page: Page, name: string): Promise<void> {
-    await screenshot(page, name);
+  async function checkScreen(page: Page, name: string, docsName?: string): Promise<void> {
+    await screenshot(page, name, docsName);
     expect(await axeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
@@ -117,7 +117,7 @@ describe('kiosk UI in Chromium', () => {
     await button(kiosk, 'Helen Host').click();
     await kiosk.getByText('Visiting: Helen Host').waitFor();
     expect(await kiosk.getByLabel('Full name').inputValue()).toBe('Vera Visitor');
-    await checkScreen(kiosk, '03-walk-up-details');
+    await checkScreen(kiosk, '03-walk-up-details', 'walk-up');
     await button(kiosk, 'Next').click();
 
     await button(kiosk, 'Take photo').click();
@@ -152,7 +152,7 @@ describe('kiosk UI in Chromium', () => {
     await desk.locator('button[data-view="production"]').click();
     const ready = desk.locator('kiosk-production-view li', { hasText: 'Vera Visitor' });
     await ready.getByRole('button', { name: /Produce now/ }).waitFor();
-    await checkScreen(desk, '09-staff-production');
+    await checkScreen(desk, '09-staff-production', 'staff-console');
     await ready.getByRole('button', { name: /Produce now/ }).click();
     await kiosk
       .locator('kiosk-request-state [data-state="produced"]')

@@ -4,7 +4,7 @@
  * axe-core in a page, and save screenshots under test-results/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -12,6 +12,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const REPO = resolve(import.meta.dirname, '../..');
 export const UI_DIST = join(REPO, 'kiosk-ui', 'dist');
 export const SCREENSHOTS = join(REPO, 'test-results', 'screenshots');
+/** The README's screenshots; refreshed by a run with UPDATE_DOCS_SCREENSHOTS=1. */
+export const DOCS_SCREENSHOTS = join(REPO, 'docs', 'screenshots');
 
 function newestMtimeMs(path: string): number {
   const s = statSync(path);
@@ -91,9 +93,13 @@ export async function axeFindings(page: Page): Promise<AxeFinding[]> {
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, docsName?: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  if (docsName && process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
+    mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    copyFileSync(path, join(DOCS_SCREENSHOTS, `${docsName}.png`));
+  }
   return path;
 }

@@ -99,6 +99,20 @@ export const en = {
   'state.production_failed': 'Printing your card failed. Staff will try again.',
   'state.cancelled': 'This request was cancelled.',
 
+  // The same states in staff words (the walk-up's words speak to the card holder).
+  'staffState.requested': 'Requested',
+  'staffState.awaiting_approval': 'Awaiting approval',
+  'staffState.approved': 'Approved',
+  'staffState.rejected': 'Rejected',
+  'staffState.card_generated': 'Card object generated',
+  'staffState.batched': 'In a batch',
+  'staffState.queued': 'Queued for the printer',
+  'staffState.producing': 'Producing',
+  'staffState.produced': 'Produced',
+  'staffState.production_failed': 'Production failed',
+  'staffState.collected': 'Collected',
+  'staffState.cancelled': 'Cancelled',
+
   'staff.title': 'Staff console',
   'staff.signIn': 'Sign in',
   'staff.username': 'User name',

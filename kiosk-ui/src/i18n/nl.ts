@@ -102,6 +102,20 @@ export const nl: Catalog = {
     'Het drukken van uw pas is mislukt. De medewerkers proberen het opnieuw.',
   'state.cancelled': 'Deze aanvraag is geannuleerd.',
 
+  // The same states in staff words (the walk-up's words speak to the card holder).
+  'staffState.requested': 'Aangevraagd',
+  'staffState.awaiting_approval': 'Wacht op goedkeuring',
+  'staffState.approved': 'Goedgekeurd',
+  'staffState.rejected': 'Afgewezen',
+  'staffState.card_generated': 'Pasobject aangemaakt',
+  'staffState.batched': 'In een serie',
+  'staffState.queued': 'In de wachtrij van de printer',
+  'staffState.producing': 'Wordt geproduceerd',
+  'staffState.produced': 'Geproduceerd',
+  'staffState.production_failed': 'Productie mislukt',
+  'staffState.collected': 'Uitgegeven',
+  'staffState.cancelled': 'Geannuleerd',
+
   'staff.title': 'Medewerkersconsole',
   'staff.signIn': 'Aanmelden',
   'staff.username': 'Gebruikersnaam',

@@ -54,6 +54,15 @@ export const sharedStyles = css`
   a {
     color: var(--primary);
   }
+  /* A link that is a touch target on its own (not a word in a sentence). */
+  a.touch {
+    display: inline-flex;
+    align-items: center;
+    min-height: 48px;
+    min-width: 48px;
+    padding: 0 12px;
+    font-weight: 600;
+  }
   input,
   select,
   textarea {

@@ -125,7 +125,8 @@ export class KioskBatchesView extends LocalizedElement {
                       html`<tr>
                         <td>${m.holderName}${m.cardNumber ? html`<br />${m.cardNumber}` : null}</td>
                         <td>
-                          ${t(`state.${m.state}`)} · ${t('batches.attempts', { n: m.attempts })}
+                          ${t(`staffState.${m.state}`)} ·
+                          ${t('batches.attempts', { n: m.attempts })}
                         </td>
                         <td>${m.reason ?? ''}</td>
                       </tr>`,

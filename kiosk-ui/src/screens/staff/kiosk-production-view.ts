@@ -121,7 +121,7 @@ export class KioskProductionView extends LocalizedElement {
       <div>
         <p class="who">${d.person.name}</p>
         <p>${d.process.label}${d.card ? ` · ${d.card.cardNumber}` : ''}</p>
-        <p class="muted">${t(`state.${d.request.state}`)}</p>
+        <p class="muted">${t(`staffState.${d.request.state}`)}</p>
         ${
           d.request.stateReason && d.request.state === 'production_failed'
             ? html`<p class="error">${d.request.stateReason}</p>`

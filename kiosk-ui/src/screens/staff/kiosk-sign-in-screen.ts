@@ -80,7 +80,7 @@ export class KioskSignInScreen extends LocalizedElement {
   override render() {
     return html`<header>
         <h1>${t('staff.title')}</h1>
-        <a href="/">${t('staff.toKiosk')}</a>
+        <a class="touch" href="/">${t('staff.toKiosk')}</a>
       </header>
       <form
         @submit=${(e: Event) => {

@@ -170,7 +170,7 @@ export class KioskStaffConsole extends LocalizedElement {
         <div class="row">
           <span>${t('staff.signedInAs', { name: this.user.displayName })}</span>
           <button type="button" @click=${() => void this.signOut()}>${t('staff.signOut')}</button>
-          <a href="/">${t('staff.toKiosk')}</a>
+          <a class="touch" href="/">${t('staff.toKiosk')}</a>
         </div>
       </header>
       <nav aria-label=${t('staff.views')}>

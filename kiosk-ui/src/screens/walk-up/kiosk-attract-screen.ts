@@ -73,7 +73,7 @@ export class KioskAttractScreen extends LocalizedElement {
       </main>
       <footer>
         <kiosk-language-switch></kiosk-language-switch>
-        <a href="/staff">${t('attract.staff')}</a>
+        <a class="touch" href="/staff">${t('attract.staff')}</a>
       </footer>`;
   }
 }
