@@ -133,6 +133,10 @@ describe('kiosk UI in Chromium', () => {
     await kiosk.locator('kiosk-request-state [data-state="awaiting_approval"]').waitFor();
     await kiosk.locator('kiosk-qr-code img').waitFor();
     await checkScreen(kiosk, '06-walk-up-status');
+    // The QR code's target: the same request followed from a phone.
+    const phone = await openPage(`/#/status/${code}`);
+    await phone.locator('kiosk-request-state [data-state="awaiting_approval"]').waitFor();
+    await checkScreen(phone, '06b-phone-status');
     // Proof that what follows arrives live: a reload would drop this marker.
     await kiosk.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
 
@@ -205,6 +209,9 @@ describe('kiosk UI in Chromium', () => {
       .locator('kiosk-request-state [data-state="collected"]')
       .waitFor({ timeout: LIVE_MS });
     expect(await kiosk.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await phone
+      .locator('kiosk-request-state [data-state="collected"]')
+      .waitFor({ timeout: LIVE_MS });
 
     await t.staff('dora', ['device_admin']);
     const admin = await openPage('/diagnostics');
@@ -215,6 +222,43 @@ describe('kiosk UI in Chromium', () => {
     await checkScreen(admin, '16-staff-diagnostics');
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('adds an approved card to a named batch and runs the batch', async () => {
+    const approver = await t.staff('bea', ['approver']);
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/self-service/requests',
+      payload: { kind: 'visitor', name: 'Bart Batch', acceptTerms: true },
+    });
+    const { requestId } = await t.appliance.services.requests.walkUpStatus(
+      created.json().statusCode,
+    );
+    const approved = await t.call({
+      method: 'POST',
+      url: `/api/requests/${requestId}/approve`,
+      cookie: approver.cookie,
+    });
+    expect(approved.statusCode).toBe(200);
+
+    const desk = await openPage('/staff');
+    await signIn(desk, 'pia');
+    const item = desk.locator('kiosk-production-view li', { hasText: 'Bart Batch' });
+    await item.getByRole('button', { name: /Add to batch/ }).click();
+    const dialog = desk.locator('kiosk-dialog[open]');
+    await dialog.getByLabel('Batch name').fill('Lobby Monday');
+    await dialog.getByRole('button', { name: 'Add to batch', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await desk.locator('button[data-view="batches"]').click();
+    const batch = desk.locator('kiosk-batches-view li', { hasText: 'Lobby Monday' });
+    await batch.getByRole('button', { name: /Run batch/ }).click();
+    await batch.getByRole('button', { name: /Cards in Lobby Monday/ }).click();
+    await desk
+      .locator('kiosk-batches-view tr', { hasText: 'Bart Batch' })
+      .filter({ hasText: 'Produced' })
+      .waitFor({ timeout: LIVE_MS });
+    await checkScreen(desk, '12b-staff-batch-run');
+  });
 
   it('forgets what was typed when the walk-up leaves the kiosk idle', async () => {
     const kiosk = await openPage('/?idle=2');

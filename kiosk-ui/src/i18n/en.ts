@@ -227,6 +227,12 @@ export const en = {
   'diagnostics.leds': 'Status lights',
   'diagnostics.outbox': 'Changes waiting to sync',
   'diagnostics.spoiled': 'Spoiled blanks',
+  'diagnostics.sync': 'Sync with the central Identity Manager',
+  'diagnostics.syncNotConfigured': 'not set up (device not provisioned)',
+  'diagnostics.syncConnected': 'Connected',
+  'diagnostics.syncOffline': 'Offline',
+  'diagnostics.syncRejected': 'Changes the centre refused',
+  'diagnostics.syncLastSuccess': 'Last successful exchange',
   'diagnostics.field': 'Field',
   'diagnostics.value': 'Value',
 } as const;

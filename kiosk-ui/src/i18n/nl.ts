@@ -230,6 +230,12 @@ export const nl: Catalog = {
   'diagnostics.leds': 'Statuslampjes',
   'diagnostics.outbox': 'Wijzigingen die wachten op synchronisatie',
   'diagnostics.spoiled': 'Verspilde blanco passen',
+  'diagnostics.sync': 'Synchronisatie met de centrale Identity Manager',
+  'diagnostics.syncNotConfigured': 'niet ingesteld (apparaat niet ingericht)',
+  'diagnostics.syncConnected': 'Verbonden',
+  'diagnostics.syncOffline': 'Offline',
+  'diagnostics.syncRejected': 'Wijzigingen die de centrale weigerde',
+  'diagnostics.syncLastSuccess': 'Laatste geslaagde uitwisseling',
   'diagnostics.field': 'Veld',
   'diagnostics.value': 'Waarde',
 };

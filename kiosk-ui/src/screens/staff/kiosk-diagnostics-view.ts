@@ -10,11 +10,23 @@ import { apiContext, staffEventsContext } from '../../data/context.js';
 import type { ApiClient } from '../../data/api-client.js';
 import type { HealthReport } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
-import { LocalizedElement, t } from '../../i18n/i18n.js';
+import { LocalizedElement, formatDateTime, t } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
 import '../../components/kiosk-device-state.js';
+
+/**
+ * The sync part of /health, read loosely: older appliances do not report it, and null means
+ * the device is not provisioned for a central Identity Manager yet.
+ */
+interface SyncView {
+  connected: boolean;
+  offline: boolean;
+  pending: number;
+  rejected: number;
+  lastSuccessAt: string | null;
+}
 
 /** Supplies and sync change without a request changing, so look again now and then. */
 const POLL_MS = 10_000;
@@ -58,6 +70,29 @@ export class KioskDiagnosticsView extends LocalizedElement {
     }
   }
 
+  private sync(h: HealthReport) {
+    const sync = (h as { sync?: SyncView | null }).sync;
+    const yesNo = (v: boolean) => (v ? t('common.yes') : t('common.no'));
+    if (sync === undefined) return null;
+    return html`<h3>${t('diagnostics.sync')}</h3>
+      ${
+        sync === null
+          ? html`<p data-field="sync">${t('diagnostics.syncNotConfigured')}</p>`
+          : html`<dl class="card" data-field="sync">
+              <dt>${t('diagnostics.syncConnected')}</dt>
+              <dd>${yesNo(sync.connected)}</dd>
+              <dt>${t('diagnostics.syncOffline')}</dt>
+              <dd>${yesNo(sync.offline)}</dd>
+              <dt>${t('diagnostics.outbox')}</dt>
+              <dd>${sync.pending}</dd>
+              <dt>${t('diagnostics.syncRejected')}</dt>
+              <dd>${sync.rejected}</dd>
+              <dt>${t('diagnostics.syncLastSuccess')}</dt>
+              <dd>${sync.lastSuccessAt ? formatDateTime(sync.lastSuccessAt) : '—'}</dd>
+            </dl>`
+      }`;
+  }
+
   override render() {
     const h = this.health;
     return html`<section>
@@ -85,6 +120,7 @@ export class KioskDiagnosticsView extends LocalizedElement {
                 <dt>${t('diagnostics.spoiled')}</dt>
                 <dd>${h.production.spoiledCards}</dd>
               </dl>
+              ${this.sync(h)}
               <h3>${t('production.device')}</h3>
               <kiosk-device-state .health=${h}></kiosk-device-state>`
           : html`<p>${t('common.loading')}</p>`
