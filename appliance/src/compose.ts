@@ -32,6 +32,11 @@ import type {
 import { ProductionService } from './services/production-service.js';
 import { RequestService } from './services/request-service.js';
 import { WorkflowEngine } from './services/workflow-engine.js';
+import type { SecretEscrow } from './core/secret-escrow.js';
+import { CentralInbox } from './services/sync/central-inbox.js';
+import type { IdentityManagerClient } from './services/sync/identity-manager-client.js';
+import { SyncService } from './services/sync/sync-service.js';
+import { SYNC_DEFAULTS } from './config.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -44,6 +49,10 @@ export interface ApplianceParts {
   /** Revocation and CRL of the same CA; null when there is none. */
   revocation: CertificateRevocation | null;
   deviceSecret: Uint8Array;
+  /** The central Identity Manager; null or absent: no sync (not provisioned yet). */
+  centralClient?: IdentityManagerClient | null;
+  /** The centre's escrow key for PUKs; null or absent: the device keeps its own copy. */
+  escrow?: SecretEscrow | null;
   clock: Clock;
   random: RandomSource;
   hasher: PasscodeHasher;
@@ -95,6 +104,32 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     pinRetries: config.pinRetries,
     pukRetries: config.pukRetries,
   });
+  const cards = new CardService(store, clock, parts.revocation, events);
+  const sync = parts.centralClient
+    ? new SyncService({
+        store,
+        client: parts.centralClient,
+        inbox: new CentralInbox({
+          store,
+          engine,
+          cards,
+          clock,
+          log: log.child({ module: 'services.sync.inbox' }),
+        }),
+        clock,
+        log: log.child({ module: 'services.sync' }),
+        options: {
+          batchSize: config.sync.batchSize ?? SYNC_DEFAULTS.batchSize,
+          backoff: config.sync.backoff ?? SYNC_DEFAULTS.backoff,
+          probeIntervalMs: config.sync.probeIntervalMs ?? SYNC_DEFAULTS.probeIntervalMs,
+          pullIntervalMs: config.sync.pullIntervalMs ?? SYNC_DEFAULTS.pullIntervalMs,
+          idleCheckMs: config.sync.idleCheckMs ?? SYNC_DEFAULTS.idleCheckMs,
+          offlineAfterMs: config.sync.offlineAfterMs ?? SYNC_DEFAULTS.offlineAfterMs,
+          numberRanges: config.sync.numberRanges ?? SYNC_DEFAULTS.numberRanges,
+        },
+        onChange: () => events.emit('device.changed'),
+      })
+    : null;
   const status = new DeviceStatusService({
     store,
     printer: parts.printer,
@@ -104,6 +139,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     events,
     log: log.child({ module: 'services.status' }),
     version: parts.version,
+    sync,
   });
   const requests = new RequestService(
     store,
@@ -111,6 +147,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     {
       random,
       sealer,
+      escrow: parts.escrow ?? null,
       clock,
       policy: {
         pinLength: config.pinLength,
@@ -134,7 +171,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     requests,
     auth: new AuthService(store, parts.hasher, random, clock),
     persons: new PersonService(store, clock),
-    cards: new CardService(store, clock, parts.revocation, events),
+    cards,
+    sync,
     batches: new BatchService(
       store,
       engine,
@@ -157,6 +195,12 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     ...(parts.httpLogger ? { loggerInstance: parts.httpLogger } : {}),
   });
 
+  if (sync) {
+    // A committed change means a new outbox event: an idle relay sends it at once.
+    events.on('request.changed', () => sync.nudge());
+    events.on('device.changed', () => sync.nudge());
+  }
+
   return {
     services,
     app,
@@ -167,10 +211,13 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
       await requests.resumeCardGeneration();
       await production.recover();
+      sync?.start();
       await services.status.refreshLeds();
       return { firstAdminPasscode };
     },
     async close() {
+      await sync?.stop();
+      await parts.centralClient?.close();
       await app.close();
       await production.whenIdle();
     },

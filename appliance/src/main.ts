@@ -22,6 +22,11 @@ import { loadConfig, type DeviceConfig } from './config.js';
 import { loadOrCreateDeviceSecret } from './crypto/device-secret.js';
 import { nodeRandomSource, systemClock } from './crypto/node-random-source.js';
 import { ScryptPasscodeHasher } from './crypto/passcode-hasher.js';
+import { EciesEscrow } from './crypto/ecies-escrow.js';
+import { ScimIdentityManagerClient } from './central/scim-identity-manager-client.js';
+import type { IdentityManagerClient } from './services/sync/identity-manager-client.js';
+import type { SecretEscrow } from './core/secret-escrow.js';
+import { SYNC_DEFAULTS } from './config.js';
 import { cardArtworkRenderer } from './layout/index.js';
 import { createLogger } from './logging.js';
 import { CaCertificateIssuer } from './services/ca-certificate-issuer.js';
@@ -75,6 +80,39 @@ async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEnco
   );
   log.info({ driver: encoder.kind, reason }, 'encoder');
   return encoder;
+}
+
+/**
+ * The central Identity Manager and the PUK escrow key, as provisioning configured them. The
+ * escrow key is used even while sync is off, so PUKs are escrowed from the first card on.
+ */
+function chooseCentral(
+  config: DeviceConfig,
+  log: Logger,
+): { centralClient: IdentityManagerClient | null; escrow: SecretEscrow | null } {
+  const { sync } = config;
+  const escrow = sync.escrowPublicKeyFile
+    ? new EciesEscrow(readFileSync(sync.escrowPublicKeyFile, 'utf8'))
+    : null;
+  if (!escrow) log.warn('PUK escrow: no centre key configured; PUKs stay sealed on the device');
+  if (!sync.enabled) {
+    log.info('sync: off (not provisioned); everything waits in the outbox');
+    return { centralClient: null, escrow };
+  }
+  if (!sync.baseUrl || !sync.tls)
+    throw new Error(
+      'sync is enabled but sync.baseUrl or sync.tls is missing from the configuration',
+    );
+  log.info({ baseUrl: sync.baseUrl }, 'sync: SCIM 2.0 with mutual TLS');
+  return {
+    centralClient: new ScimIdentityManagerClient({
+      baseUrl: sync.baseUrl,
+      tls: sync.tls,
+      requestTimeoutMs: sync.requestTimeoutMs ?? SYNC_DEFAULTS.requestTimeoutMs,
+      log: log.child({ module: 'central.scim' }),
+    }),
+    escrow,
+  };
 }
 
 function chooseLeds(config: DeviceConfig, log: Logger): StatusLeds {
@@ -157,6 +195,7 @@ async function main(): Promise<void> {
   const printer = await choosePrinter(config, log);
   const encoder = await chooseEncoder(config, log);
   const leds = chooseLeds(config, log);
+  const { centralClient, escrow } = chooseCentral(config, log);
   const ca = await LocalCertificateAuthority.createOrLoad({
     stateDir: join(config.stateDir, 'ca'),
     secretKey: deviceSecret,
@@ -177,6 +216,8 @@ async function main(): Promise<void> {
     certificates: new CaCertificateIssuer(ca, configuredProfiles(config.certificateProfiles)),
     revocation: ca,
     deviceSecret,
+    centralClient,
+    escrow,
     clock: systemClock,
     random: nodeRandomSource,
     hasher: new ScryptPasscodeHasher(),

@@ -26,6 +26,8 @@ import { SqliteStore } from '../../appliance/src/store/sqlite-store.js';
 import { SqliteCaStateStore } from '../../appliance/src/store/sqlite-ca-state-store.js';
 import { LocalCertificateAuthority, configuredProfiles } from '../../appliance/src/ca/index.js';
 import { CaCertificateIssuer } from '../../appliance/src/services/ca-certificate-issuer.js';
+import type { IdentityManagerClient } from '../../appliance/src/services/sync/identity-manager-client.js';
+import type { SecretEscrow } from '../../appliance/src/core/secret-escrow.js';
 import { FakeCardPrinter, FakePivEncoder } from './fake-devices.js';
 import { cardArtworkRenderer } from '../../appliance/src/layout/index.js';
 import { TestClock } from './test-clock.js';
@@ -41,6 +43,10 @@ export interface TestAppOptions {
   config?: Partial<DeviceConfig>;
   log?: Logger;
   httpLogger?: FastifyBaseLogger;
+  /** The central Identity Manager to sync with (config.sync tunes the relay). */
+  centralClient?: IdentityManagerClient | null;
+  /** The centre's PUK escrow key. */
+  escrow?: SecretEscrow | null;
 }
 
 export interface TestApp {
@@ -115,6 +121,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       : (options.certificates ?? null),
     revocation: ca,
     deviceSecret: loadOrCreateDeviceSecret(stateDir),
+    centralClient: options.centralClient ?? null,
+    escrow: options.escrow ?? null,
     clock,
     random: nodeRandomSource,
     hasher: testHasher,

@@ -14,13 +14,17 @@
  */
 import type { OutboxEventRecord } from '../core/records.js';
 
+/**
+ * cardkiosk's own schemas live under the SCIM extension namespace with the product's name
+ * (as vendors do, and as SCIMMY requires: every schema id starts urn:ietf:params:scim:schemas).
+ */
 export const SCIM = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
-  userExtension: 'urn:cardkiosk:params:scim:schemas:extension:2.0:User',
-  card: 'urn:cardkiosk:params:scim:schemas:core:2.0:Card',
-  cardRequest: 'urn:cardkiosk:params:scim:schemas:core:2.0:CardRequest',
-  cardBatch: 'urn:cardkiosk:params:scim:schemas:core:2.0:CardBatch',
-  numberRange: 'urn:cardkiosk:params:scim:schemas:core:2.0:CardNumberRange',
+  userExtension: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:User',
+  card: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:Card',
+  cardRequest: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:CardRequest',
+  cardBatch: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:CardBatch',
+  numberRange: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:CardNumberRange',
   bulkRequest: 'urn:ietf:params:scim:api:messages:2.0:BulkRequest',
   bulkResponse: 'urn:ietf:params:scim:api:messages:2.0:BulkResponse',
   patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',

@@ -8,6 +8,7 @@ import type { DomainEvents } from '../services/domain-events.js';
 import type { PersonService } from '../services/person-service.js';
 import type { RequestService } from '../services/request-service.js';
 import type { CardService } from '../services/card-service.js';
+import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
 import type { Clock } from '../core/ports.js';
@@ -23,6 +24,8 @@ export interface AppServices {
   batches: BatchService;
   audit: AuditService;
   status: DeviceStatusService;
+  /** The relay to the central Identity Manager; null until provisioned. */
+  sync?: SyncService | null;
   events: DomainEvents;
 }
 

@@ -11,6 +11,14 @@ import type { Store } from '../core/store-ports.js';
 import type { DomainEvents } from './domain-events.js';
 import type { DeviceReadiness, Logger } from './ports.js';
 import type { ProductionService } from './production-service.js';
+import type { SyncStatus } from './sync/sync-service.js';
+
+/** What the status needs from the relay to the central Identity Manager. */
+export interface SyncStatusSource {
+  status(): Promise<SyncStatus>;
+  /** The centre has been unreachable for a while (its offlineAfterMs). */
+  isOffline(): boolean;
+}
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -23,6 +31,8 @@ export interface HealthReport {
   };
   production: { pending: number; current: string | null; spoiledCards: number };
   outbox: { pending: number };
+  /** Null when sync is not configured (not provisioned yet). */
+  sync: SyncStatus | null;
 }
 
 export class DeviceStatusService {
@@ -38,6 +48,7 @@ export class DeviceStatusService {
       events: DomainEvents;
       log: Logger;
       version: string;
+      sync?: SyncStatusSource | null;
     },
   ) {
     deps.printer.onStatus((s) => {
@@ -82,6 +93,7 @@ export class DeviceStatusService {
         spoiledCards: counts.spoiled,
       },
       outbox: { pending: counts.outbox },
+      sync: this.deps.sync ? await this.deps.sync.status() : null,
     };
   }
 
@@ -109,7 +121,12 @@ export class DeviceStatusService {
     return { ready: true, reason: null };
   }
 
-  /** Fault beats busy beats attention (a card waiting for its holder) beats ready. */
+  /**
+   * Fault beats busy beats attention (a card waiting for its holder) beats offline (the
+   * central Identity Manager unreachable for a while) beats ready. Offline ranks low on
+   * purpose: the kiosk keeps working and keeps everything for the centre, so anything staff
+   * can act on at the device comes first; /health and GET /api/sync say more.
+   */
   async refreshLeds(): Promise<LedPattern> {
     const { leds, production, store } = this.deps;
     let pattern: LedPattern;
@@ -117,7 +134,7 @@ export class DeviceStatusService {
     else if (production.pending() > 0) pattern = 'busy';
     else {
       const waiting = await store.read((tx) => tx.requests.count({ state: 'produced' }));
-      pattern = waiting > 0 ? 'attention' : 'ready';
+      pattern = waiting > 0 ? 'attention' : this.deps.sync?.isOffline() ? 'offline' : 'ready';
     }
     leds.show(pattern);
     return pattern;

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app-services.js';
+import { SyncStatusSchema } from './sync.js';
 
 const Loose = Type.Record(Type.String(), Type.Unknown());
 
@@ -31,6 +32,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
               spoiledCards: Type.Integer(),
             }),
             outbox: Type.Object({ pending: Type.Integer() }),
+            sync: Type.Union([SyncStatusSchema, Type.Null()]),
           }),
           503: Type.Ref('Error'),
         },

@@ -81,6 +81,7 @@ export class SyncService {
   private duplicates = 0;
   private idleWaiters: Array<() => void> = [];
   private wasOffline = false;
+  private idle = false;
 
   constructor(
     private readonly deps: {
@@ -107,9 +108,9 @@ export class SyncService {
     });
   }
 
-  /** A new event is in the outbox: drain now if idle and connected. */
+  /** A new event is in the outbox: drain now if idle (never cuts a backoff short). */
   nudge(): void {
-    this.wake?.();
+    if (this.idle) this.wake?.();
   }
 
   async stop(): Promise<void> {
@@ -196,7 +197,9 @@ export class SyncService {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
+      this.idle = true;
       await this.sleep(Math.min(this.deps.options.idleCheckMs, this.deps.options.pullIntervalMs));
+      this.idle = false;
     }
   }
 

@@ -1,0 +1,411 @@
+/**
+ * A small central Identity Manager for tests and the demo: SCIM 2.0 over mutual TLS on
+ * Fastify, resources on SCIMMY, state in one SQLite file. It deduplicates every write by its
+ * idempotency key (the device's outbox event id): a key it has applied is answered with the
+ * first result and changes nothing. A fault switch makes it answer 500/503 or malformed
+ * Bulk answers, before or after applying, for the sync tests.
+ *
+ * Room for more: the EST enrollment routes of device provisioning go next to /scim/v2.
+ */
+import type { TLSSocket } from 'node:tls';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import SCIMMY from 'scimmy';
+import { SCIM, operationKey } from '../../appliance/src/central/scim-protocol.js';
+import { CentralStore } from './central-store.js';
+import { TYPES, declareResources, type ResourceContext } from './scim-resources.js';
+
+export const SCIM_BASE_PATH = '/scim/v2';
+
+export interface CentralTls {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** CA that signs device client certificates. */
+  ca: string | Buffer;
+}
+
+export interface Faults {
+  /** Answer this status to the next `count` Bulk requests. */
+  status?: { code: 500 | 503; count: number; when: 'before' | 'after' };
+  /** Apply, then answer the next `count` Bulk requests with a broken body. */
+  malformed?: { kind: 'not-json' | 'wrong-bulkid' | 'truncated'; count: number };
+}
+
+export interface CentralStats {
+  bulkRequests: number;
+  /** Operations applied (each key once). */
+  applied: number;
+  /** Operations answered from the idempotency record. */
+  duplicates: number;
+  /** Milliseconds spent applying operations and committing them, server side. */
+  applyMs: number;
+}
+
+export interface CentralServer {
+  app: FastifyInstance;
+  store: CentralStore;
+  faults: Faults;
+  stats: CentralStats;
+  /** How many times each key's effect was applied (must never exceed 1). */
+  applications: Map<string, number>;
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+  /** Central admin actions (the demo's console): a decision, a revocation, a directory entry. */
+  decide(
+    requestExternalId: string,
+    decision: 'approve' | 'reject',
+    reason: string,
+    by: string,
+  ): Promise<void>;
+  revoke(cardExternalId: string, reason: string, by: string): Promise<void>;
+  addEmployee(p: {
+    userName: string;
+    name: string;
+    email?: string;
+    company?: string;
+  }): Promise<string>;
+  /** A resource by the device's own id (its externalId). */
+  byExternalId(type: string, externalId: string): Record<string, unknown> | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+const scimContentTypes = ['application/scim+json', 'application/json'];
+
+export async function buildCentralServer(options: {
+  dbFile: string;
+  tls: CentralTls;
+  firstCardNumber?: number;
+}): Promise<CentralServer> {
+  const store = await CentralStore.open(options.dbFile, options.firstCardNumber);
+  declareResources(SCIM_BASE_PATH);
+  const faults: Faults = {};
+  const stats: CentralStats = { bulkRequests: 0, applied: 0, duplicates: 0, applyMs: 0 };
+  const applications = new Map<string, number>();
+  // One write at a time: memory, keys and the commit stay in step.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  const context = (device: string): ResourceContext => ({
+    device,
+    list: (type) => store.list(type),
+    get: (type, id) => store.get(type, id),
+    put: (type, data, id) => store.put(type, device, data, id),
+  });
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024 * 1024,
+    https: {
+      key: options.tls.key,
+      cert: options.tls.cert,
+      ca: options.tls.ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+  });
+  app.addContentTypeParser(scimContentTypes, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body.length ? JSON.parse(body as string) : undefined);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  const deviceOf = (request: FastifyRequest): string => {
+    const cert = (request.raw.socket as TLSSocket).getPeerCertificate?.();
+    const cn = cert?.subject?.CN;
+    return (Array.isArray(cn) ? cn[0] : cn) ?? 'unknown';
+  };
+  const scimError = (reply: FastifyReply, ex: unknown) => {
+    const e =
+      ex instanceof SCIMMY.Types.Error
+        ? new SCIMMY.Messages.Error(ex as Any)
+        : new SCIMMY.Messages.Error({ status: 500, message: 'internal error' } as Any);
+    return reply
+      .status(Number((e as Any).status))
+      .type('application/scim+json')
+      .send(e);
+  };
+  const send = (reply: FastifyReply, status: number, body: unknown) =>
+    reply.status(status).type('application/scim+json').send(JSON.stringify(body));
+
+  await app.register(
+    async (scim) => {
+      scim.get('/ServiceProviderConfig', async (_req, reply) =>
+        send(reply, 200, await new SCIMMY.Resources.ServiceProviderConfig().read()),
+      );
+      scim.get('/ResourceTypes', async (_req, reply) =>
+        send(reply, 200, await new SCIMMY.Resources.ResourceType().read()),
+      );
+      scim.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (req, reply) => {
+        try {
+          return send(reply, 200, await new SCIMMY.Resources.ResourceType(req.params.id).read());
+        } catch (ex) {
+          return scimError(reply, ex);
+        }
+      });
+      scim.get('/Schemas', async (_req, reply) =>
+        send(reply, 200, await new SCIMMY.Resources.Schema().read()),
+      );
+      scim.get<{ Params: { id: string } }>('/Schemas/:id', async (req, reply) => {
+        try {
+          return send(reply, 200, await new SCIMMY.Resources.Schema(req.params.id).read());
+        } catch (ex) {
+          return scimError(reply, ex);
+        }
+      });
+
+      scim.post('/Bulk', async (req, reply) => {
+        const device = deviceOf(req);
+        stats.bulkRequests++;
+        const fault = faults.status;
+        if (fault && fault.count > 0 && fault.when === 'before') {
+          fault.count--;
+          return send(reply, fault.code, {
+            schemas: [SCIM.error],
+            status: String(fault.code),
+            detail: 'fault injected',
+          });
+        }
+        const body = req.body as { Operations?: unknown; failOnErrors?: unknown } | undefined;
+        if (!body || !Array.isArray(body.Operations))
+          return send(reply, 400, {
+            schemas: [SCIM.error],
+            status: '400',
+            scimType: 'invalidSyntax',
+            detail: 'Operations missing',
+          });
+        const failOnErrors = typeof body.failOnErrors === 'number' ? body.failOnErrors : 0;
+        const results = await serial(() =>
+          applyBulk(body.Operations as Any[], failOnErrors, device),
+        );
+        if (fault && fault.count > 0 && fault.when === 'after') {
+          fault.count--;
+          return send(reply, fault.code, {
+            schemas: [SCIM.error],
+            status: String(fault.code),
+            detail: 'fault injected after applying',
+          });
+        }
+        const broken = faults.malformed;
+        if (broken && broken.count > 0) {
+          broken.count--;
+          if (broken.kind === 'not-json')
+            return reply
+              .status(200)
+              .type('application/scim+json')
+              .send('{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRe');
+          if (broken.kind === 'wrong-bulkid')
+            return send(reply, 200, {
+              schemas: [SCIM.bulkResponse],
+              Operations: results.map((r) => ({ ...r, bulkId: 'not-yours', method: 'POST' })),
+            });
+          return send(reply, 200, {
+            schemas: [SCIM.bulkResponse],
+            Operations: [...results, ...results],
+          });
+        }
+        return send(reply, 200, { schemas: [SCIM.bulkResponse], Operations: results });
+      });
+
+      scim.get<{ Params: { type: string }; Querystring: Record<string, string> }>(
+        '/:type',
+        async (req, reply) => {
+          const Resource = TYPES[req.params.type];
+          if (!Resource)
+            return send(reply, 404, {
+              schemas: [SCIM.error],
+              status: '404',
+              detail: 'unknown resource type',
+            });
+          try {
+            const q: Record<string, unknown> = { ...req.query };
+            for (const k of ['count', 'startIndex']) if (q[k] !== undefined) q[k] = Number(q[k]);
+            return send(reply, 200, await new Resource(q).read(context(deviceOf(req))));
+          } catch (ex) {
+            return scimError(reply, ex);
+          }
+        },
+      );
+      scim.get<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
+        const Resource = TYPES[req.params.type];
+        if (!Resource)
+          return send(reply, 404, {
+            schemas: [SCIM.error],
+            status: '404',
+            detail: 'unknown resource type',
+          });
+        try {
+          return send(reply, 200, await new Resource(req.params.id).read(context(deviceOf(req))));
+        } catch (ex) {
+          return scimError(reply, ex);
+        }
+      });
+
+      // Number-range leases: idempotent by the Idempotency-Key header.
+      scim.post('/CardNumberRanges', async (req, reply) => {
+        const device = deviceOf(req);
+        const key = req.headers['idempotency-key'];
+        if (typeof key !== 'string' || !key)
+          return send(reply, 400, {
+            schemas: [SCIM.error],
+            status: '400',
+            detail: 'Idempotency-Key required',
+          });
+        const size = Number((req.body as { size?: unknown } | undefined)?.size);
+        if (!Number.isSafeInteger(size) || size < 1 || size > 1_000_000)
+          return send(reply, 400, {
+            schemas: [SCIM.error],
+            status: '400',
+            scimType: 'invalidValue',
+            detail: 'size 1..1000000',
+          });
+        const result = await serial(async () => {
+          const seen = store.keyResult(`lease:${key}`);
+          if (seen) return JSON.parse(seen.result) as unknown;
+          const first = store.nextNumber;
+          store.nextNumber += size;
+          const r = await new CardNumberRangeResource().write(
+            { schemas: [SCIM.numberRange], first, last: first + size - 1, size, device },
+            context(device),
+          );
+          store.recordKey({ key: `lease:${key}`, device, result: JSON.stringify(r) });
+          await store.commit();
+          return JSON.parse(JSON.stringify(r)) as unknown;
+        });
+        return send(reply, 201, result);
+      });
+    },
+    { prefix: SCIM_BASE_PATH },
+  );
+  const CardNumberRangeResource = TYPES.CardNumberRanges;
+
+  async function applyBulk(ops: Any[], failOnErrors: number, device: string): Promise<Any[]> {
+    const started = performance.now();
+    const results: Any[] = [];
+    let errors = 0;
+    const ctx = context(device);
+    for (const op of ops) {
+      if (failOnErrors > 0 && errors >= failOnErrors) break;
+      const key = operationKey(op);
+      const seen = key ? store.keyResult(key) : undefined;
+      if (seen) {
+        stats.duplicates++;
+        results.push({ ...(JSON.parse(seen.result) as object), 'urn:cardkiosk:duplicate': true });
+        continue;
+      }
+      const result = await applyOperation(op, ctx);
+      if (Number(result.status) >= 400) errors++;
+      else if (key) {
+        stats.applied++;
+        applications.set(key, (applications.get(key) ?? 0) + 1);
+        store.recordKey({ key, device, result: JSON.stringify(result) });
+      }
+      results.push(result);
+    }
+    await store.commit();
+    stats.applyMs += performance.now() - started;
+    return results;
+  }
+
+  async function applyOperation(op: Any, ctx: ResourceContext): Promise<Any> {
+    const method = String(op?.method ?? '').toUpperCase();
+    const path = typeof op?.path === 'string' ? op.path : '';
+    const [, endpoint, id] = path.split('/');
+    const Resource = endpoint ? TYPES[endpoint] : undefined;
+    const base = { method, ...(op?.bulkId ? { bulkId: op.bulkId } : {}) };
+    const location = (rid: string) => `${SCIM_BASE_PATH}/${endpoint}/${rid}`;
+    try {
+      if (!Resource)
+        throw new SCIMMY.Types.Error(400, 'invalidPath' as Any, `unknown path ${path}`);
+      if (method === 'POST' && !id) {
+        const r = await new Resource().write(op.data, ctx);
+        return { ...base, location: location(r.id), status: '201' };
+      }
+      if (method === 'PATCH' && id) {
+        await new Resource(id).patch(op.data, ctx);
+        return { ...base, location: location(id), status: '200' };
+      }
+      throw new SCIMMY.Types.Error(400, 'invalidSyntax' as Any, `unsupported ${method} ${path}`);
+    } catch (ex) {
+      const status = ex instanceof SCIMMY.Types.Error ? Number((ex as Any).status) : 500;
+      return {
+        ...base,
+        ...(id && endpoint ? { location: location(id) } : {}),
+        status: String(status),
+        response: { schemas: [SCIM.error], status: String(status), detail: (ex as Error).message },
+      };
+    }
+  }
+
+  const adminPatch = async (type: string, externalId: string, value: Record<string, unknown>) => {
+    await serial(async () => {
+      const r = store.list(type).find((x) => x.data.externalId === externalId);
+      if (!r) throw new Error(`${type} ${externalId} is not at the centre`);
+      await new TYPES[type]!(r.id).patch(
+        { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', value }] },
+        context('central'),
+      );
+      await store.commit();
+    });
+  };
+
+  return {
+    app,
+    store,
+    faults,
+    stats,
+    applications,
+    async listen(port = 0, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+    async close() {
+      await app.close();
+      await tail;
+      await store.close();
+    },
+    decide: (requestExternalId, decision, reason, by) =>
+      adminPatch('CardRequests', requestExternalId, {
+        decision: { value: decision, reason, by, at: new Date().toISOString() },
+      }),
+    revoke: (cardExternalId, reason, by) =>
+      adminPatch('Cards', cardExternalId, {
+        centralRevocation: { reason, by, at: new Date().toISOString() },
+      }),
+    async addEmployee(p) {
+      return serial(async () => {
+        const r = await new SCIMMY.Resources.User().write(
+          {
+            schemas: [SCIM.user, SCIM.userExtension],
+            userName: p.userName,
+            displayName: p.name,
+            name: { formatted: p.name },
+            userType: 'employee',
+            active: true,
+            ...(p.email ? { emails: [{ value: p.email, type: 'work', primary: true }] } : {}),
+            [SCIM.userExtension]: {
+              kind: 'employee',
+              ...(p.company ? { company: p.company } : {}),
+            },
+          } as Any,
+          context('central') as Any,
+        );
+        await store.commit();
+        return String(r.id);
+      });
+    },
+    byExternalId(type, externalId) {
+      const r = store.list(type).find((x) => x.data.externalId === externalId);
+      return r
+        ? { ...r.data, id: r.id, meta: { created: r.created, lastModified: r.lastModified } }
+        : undefined;
+    },
+  };
+}

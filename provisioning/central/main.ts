@@ -1,0 +1,46 @@
+/**
+ * `npm run central`: the central Identity Manager for the demo, on https://127.0.0.1:8443
+ * (CENTRAL_PORT, CENTRAL_STATE_DIR to change). On first start it makes a development PKI and
+ * a client certificate for one device (CENTRAL_DEVICE_ID, default "kiosk-1"), and prints the
+ * `sync` block to put into the appliance's config.json.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildCentralServer, SCIM_BASE_PATH } from './central-server.js';
+import { ensureDevPki, issueDeviceCertificate } from './dev-pki.js';
+
+const stateDir = resolve(process.env.CENTRAL_STATE_DIR ?? 'central-state');
+const port = Number(process.env.CENTRAL_PORT ?? 8443);
+const deviceId = process.env.CENTRAL_DEVICE_ID ?? 'kiosk-1';
+
+const pki = await ensureDevPki(join(stateDir, 'pki'));
+const device = await issueDeviceCertificate(pki, deviceId, join(stateDir, 'devices'));
+const central = await buildCentralServer({
+  dbFile: join(stateDir, 'central.db'),
+  tls: {
+    key: readFileSync(pki.serverKey),
+    cert: readFileSync(pki.serverCert),
+    ca: readFileSync(pki.caCert),
+  },
+});
+const bound = await central.listen(port, '127.0.0.1');
+process.stdout.write(
+  `central Identity Manager (SCIM 2.0, mutual TLS) on https://127.0.0.1:${bound}${SCIM_BASE_PATH}\n` +
+    `device config (state/config.json):\n${JSON.stringify(
+      {
+        sync: {
+          enabled: true,
+          baseUrl: `https://127.0.0.1:${bound}${SCIM_BASE_PATH}`,
+          tls: { certFile: device.certFile, keyFile: device.keyFile, caFile: pki.caCert },
+          escrowPublicKeyFile: pki.escrowPublicKey,
+        },
+      },
+      null,
+      2,
+    )}\n`,
+);
+const stop = () => {
+  void central.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
