@@ -40,8 +40,11 @@ export interface Workload {
 }
 
 /** Cards through hand-over, one revoked, and walk-ups waiting for approval. */
+const crews = new WeakMap<TestApp, Crew>();
+
 export async function runWorkload(t: TestApp, cards = 3, walkUps = 2): Promise<Workload> {
-  const crew = await crewFor(t);
+  let crew = crews.get(t);
+  if (!crew) crews.set(t, (crew = await crewFor(t)));
   const collected: string[] = [];
   for (let i = 0; i < cards; i++) {
     const personId = await addPerson(t, crew.officer, 'employee');
@@ -62,7 +65,8 @@ export async function runWorkload(t: TestApp, cards = 3, walkUps = 2): Promise<W
     collected.push(card.id);
   }
   const revoked = collected.splice(0, 1);
-  await ok(post(t, crew.guard, `/api/cards/${revoked[0]}/revoke`, { reason: 'lost' }));
+  for (const id of revoked)
+    await ok(post(t, crew.guard, `/api/cards/${id}/revoke`, { reason: 'lost' }));
   for (let i = 0; i < walkUps; i++) {
     await ok(
       t.call({

@@ -74,6 +74,7 @@ export class SyncService {
   private lastSuccessAt: string | null = null;
   private lastAttemptAt: string | null = null;
   private lastPullAt: Date | null = null;
+  private lastPullMonoMs: number | null = null;
   private lastError: SyncStatus['lastError'] = null;
   private failures = 0;
   private nextAttemptAt: Date | null = null;
@@ -251,11 +252,11 @@ export class SyncService {
   }
 
   private async pullIfDue(): Promise<void> {
-    const now = this.deps.clock.now();
+    // Scheduling runs on the monotonic clock; the injected clock only dates what is stored.
     if (
-      this.lastPullAt &&
+      this.lastPullMonoMs !== null &&
       this.connected &&
-      now.getTime() - this.lastPullAt.getTime() < this.deps.options.pullIntervalMs
+      performance.now() - this.lastPullMonoMs < this.deps.options.pullIntervalMs
     )
       return;
     await this.pull();
@@ -269,6 +270,7 @@ export class SyncService {
     const report = await inbox.apply(changes);
     await store.transaction((tx) => tx.outbox.setSyncValue(WATERMARK_KEY, changes.watermark));
     this.lastPullAt = this.deps.clock.now();
+    this.lastPullMonoMs = performance.now();
     if (
       report.personsAdded +
       report.decisionsApplied +
