@@ -12,6 +12,7 @@ import sinon from 'sinon';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { buildTestApp, TEST_PASSCODE, type TestApp } from '../support/build-test-app.js';
 import { hasTool, itWithTools } from '../support/system-tools.js';
+import type { FakeCardPrinter } from '../support/fake-devices.js';
 import { addPerson, crewFor } from '../support/workflow-driver.js';
 import {
   CHROMIUM,
@@ -222,22 +223,72 @@ describe('kiosk UI in Chromium', () => {
     await checkScreen(admin, '16-staff-diagnostics');
   }, 90_000);
 
-  it('adds an approved card to a named batch and runs the batch', async () => {
-    const approver = await t.staff('bea', ['approver']);
+  /** A walk-up request made through the API; approved too unless told otherwise. */
+  async function walkUp(name: string, approve = true): Promise<string> {
     const created = await t.call({
       method: 'POST',
       url: '/api/self-service/requests',
-      payload: { kind: 'visitor', name: 'Bart Batch', acceptTerms: true },
+      payload: { kind: 'visitor', name, acceptTerms: true },
     });
-    const { requestId } = await t.appliance.services.requests.walkUpStatus(
-      created.json().statusCode,
-    );
-    const approved = await t.call({
-      method: 'POST',
-      url: `/api/requests/${requestId}/approve`,
-      cookie: approver.cookie,
+    const { statusCode } = created.json() as { statusCode: string };
+    if (approve) {
+      const { requestId } = await t.appliance.services.requests.walkUpStatus(statusCode);
+      const approver = await t.staff(`appr-${requestId.slice(0, 8)}`, ['approver']);
+      const res = await t.call({
+        method: 'POST',
+        url: `/api/requests/${requestId}/approve`,
+        cookie: approver.cookie,
+      });
+      expect(res.statusCode).toBe(200);
+    }
+    return statusCode;
+  }
+
+  it('rejects with a reason, and the walk-up reads it in plain words', async () => {
+    const code = await walkUp('Rita Rejected', false);
+    const phone = await openPage(`/#/status/${code}`);
+    await phone.locator('kiosk-request-state [data-state="awaiting_approval"]').waitFor();
+    const desk = await openPage('/staff');
+    await signIn(desk, 'ada');
+    await desk
+      .locator('kiosk-approvals-view li', { hasText: 'Rita Rejected' })
+      .getByRole('button', { name: /^Reject/ })
+      .click();
+    const dialog = desk.locator('kiosk-dialog[open]');
+    await dialog.getByLabel(/Reason/).click();
+    await tapType(desk, 'no host today');
+    await checkScreen(desk, '08b-staff-reject-reason');
+    await dialog.getByRole('button', { name: 'Reject', exact: true }).click();
+    await phone
+      .locator('kiosk-request-state [data-state="rejected"]')
+      .waitFor({ timeout: LIVE_MS });
+    await phone.getByText('Reason: no host today').waitFor();
+    await checkScreen(phone, '06c-phone-status-rejected');
+  });
+
+  it('shows a failed production with its reason, and tries again', async () => {
+    await walkUp('Fay Failed');
+    (t.printer as FakeCardPrinter).failNext('print', 'ribbon_out');
+    const desk = await openPage('/staff');
+    await signIn(desk, 'pia');
+    await desk
+      .locator('kiosk-production-view li', { hasText: 'Fay Failed' })
+      .getByRole('button', { name: /Produce now/ })
+      .click();
+    const failed = desk.locator('kiosk-production-view li[data-state="production_failed"]', {
+      hasText: 'Fay Failed',
     });
-    expect(approved.statusCode).toBe(200);
+    await failed.waitFor({ timeout: LIVE_MS });
+    expect(await failed.textContent()).toMatch(/ribbon/i);
+    await checkScreen(desk, '09b-staff-production-failed');
+    await failed.getByRole('button', { name: /Try again/ }).click();
+    await desk
+      .locator('kiosk-production-view li[data-state="produced"]', { hasText: 'Fay Failed' })
+      .waitFor({ timeout: LIVE_MS });
+  });
+
+  it('adds an approved card to a named batch and runs the batch', async () => {
+    await walkUp('Bart Batch');
 
     const desk = await openPage('/staff');
     await signIn(desk, 'pia');

@@ -8,6 +8,7 @@ import type { RequestDetail } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
 import { LocalizedElement, formatDateTime, t } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
+import { LatestOnly } from '../../state/latest-only.js';
 import { requestsWithPeople } from '../../state/request-lists.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
@@ -21,6 +22,7 @@ export class KioskApprovalsView extends LocalizedElement {
   @consume({ context: staffEventsContext }) private events?: StaffEventStream;
   @state() private items: RequestDetail[] | null = null;
   @state() private error = '';
+  private readonly latest = new LatestOnly();
   @state() private rejecting: RequestDetail | null = null;
   @state() private rejectError = '';
 
@@ -40,7 +42,9 @@ export class KioskApprovalsView extends LocalizedElement {
 
   private async load(): Promise<void> {
     try {
-      this.items = await requestsWithPeople(this.api, 'awaiting_approval');
+      const items = await this.latest.run(() => requestsWithPeople(this.api, 'awaiting_approval'));
+      if (!items) return;
+      this.items = items;
       this.error = '';
     } catch (err) {
       this.error = t('common.error', { message: (err as Error).message });

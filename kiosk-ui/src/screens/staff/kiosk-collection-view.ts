@@ -12,6 +12,7 @@ import type { Collected, RequestDetail } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
 import { LocalizedElement, t } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
+import { LatestOnly } from '../../state/latest-only.js';
 import { requestsWithPeople } from '../../state/request-lists.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
@@ -38,6 +39,7 @@ export class KioskCollectionView extends LocalizedElement {
   @consume({ context: staffEventsContext }) private events?: StaffEventStream;
   @state() private items: RequestDetail[] | null = null;
   @state() private error = '';
+  private readonly latest = new LatestOnly();
   @state() private confirming: RequestDetail | null = null;
   @state() private collected: Collected | null = null;
 
@@ -62,7 +64,9 @@ export class KioskCollectionView extends LocalizedElement {
 
   private async load(): Promise<void> {
     try {
-      this.items = await requestsWithPeople(this.api, 'produced');
+      const items = await this.latest.run(() => requestsWithPeople(this.api, 'produced'));
+      if (!items) return;
+      this.items = items;
       this.error = '';
     } catch (err) {
       this.error = t('common.error', { message: (err as Error).message });

@@ -12,6 +12,7 @@ import type { HealthReport, RequestDetail, RequestState } from '../../data/api-t
 import type { StaffEventStream } from '../../data/event-stream.js';
 import { LocalizedElement, t } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
+import { LatestOnly } from '../../state/latest-only.js';
 import { requestsWithPeople } from '../../state/request-lists.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
@@ -50,6 +51,7 @@ export class KioskProductionView extends LocalizedElement {
   @state() private health: HealthReport | null = null;
   @state() private lists: Lists | null = null;
   @state() private error = '';
+  private readonly latest = new LatestOnly();
   @state() private prompt: Prompt = null;
   @state() private promptError = '';
   @state() private preview: RequestDetail | null = null;
@@ -74,13 +76,17 @@ export class KioskProductionView extends LocalizedElement {
     const inStates = async (states: RequestState[]) =>
       (await Promise.all(states.map((s) => requestsWithPeople(this.api, s)))).flat();
     try {
-      const [health, ready, running, failed, produced] = await Promise.all([
-        this.api.health(),
-        inStates(['card_generated']),
-        inStates(['batched', 'queued', 'producing']),
-        inStates(['production_failed']),
-        inStates(['produced']),
-      ]);
+      const loaded = await this.latest.run(() =>
+        Promise.all([
+          this.api.health(),
+          inStates(['card_generated']),
+          inStates(['batched', 'queued', 'producing']),
+          inStates(['production_failed']),
+          inStates(['produced']),
+        ]),
+      );
+      if (!loaded) return;
+      const [health, ready, running, failed, produced] = loaded;
       this.health = health;
       this.lists = { ready, running, failed, produced };
       this.error = '';
