@@ -190,7 +190,9 @@ export const en = {
   'batches.title': 'Batches',
   'batches.run': 'Run batch',
   'batches.members': 'Cards in {name}',
-  'batches.totals':
+  'batches.totals.one':
+    '{members} card: {produced} produced, {failed} failed, {waiting} waiting, {spoiled} spoiled blanks',
+  'batches.totals.other':
     '{members} cards: {produced} produced, {failed} failed, {waiting} waiting, {spoiled} spoiled blanks',
   'batches.state.open': 'open',
   'batches.state.running': 'running',
@@ -198,7 +200,8 @@ export const en = {
   'batches.holder': 'Holder',
   'batches.outcome': 'Outcome',
   'batches.reason': 'Reason',
-  'batches.attempts': '{n} attempts',
+  'batches.attempts.one': '{n} attempt',
+  'batches.attempts.other': '{n} attempts',
 
   'collection.title': 'Cards ready to hand over',
   'collection.handOver': 'Hand over',

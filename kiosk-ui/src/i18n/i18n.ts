@@ -34,6 +34,24 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   );
 }
 
+/** Keys that come in plural forms: `x.one`, `x.other` (and any other CLDR category). */
+export type PluralKey = MessageKey extends infer K
+  ? K extends `${infer B}.other`
+    ? B
+    : never
+  : never;
+
+/** The plural form of `key` that fits `count` in the current language; `{n}` is the count. */
+export function tn(
+  key: PluralKey,
+  count: number,
+  params: Record<string, string | number> = {},
+): string {
+  const form = `${key}.${new Intl.PluralRules(current).select(count)}`;
+  const chosen = (form in en ? form : `${key}.other`) as MessageKey;
+  return t(chosen, { n: count, ...params });
+}
+
 /** A date-time in the current language, for lists. */
 export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(

@@ -193,7 +193,9 @@ export const nl: Catalog = {
   'batches.title': 'Series',
   'batches.run': 'Serie starten',
   'batches.members': 'Passen in {name}',
-  'batches.totals':
+  'batches.totals.one':
+    '{members} pas: {produced} geproduceerd, {failed} mislukt, {waiting} wachtend, {spoiled} verspilde blanco passen',
+  'batches.totals.other':
     '{members} passen: {produced} geproduceerd, {failed} mislukt, {waiting} wachtend, {spoiled} verspilde blanco passen',
   'batches.state.open': 'open',
   'batches.state.running': 'bezig',
@@ -201,7 +203,8 @@ export const nl: Catalog = {
   'batches.holder': 'Houder',
   'batches.outcome': 'Resultaat',
   'batches.reason': 'Reden',
-  'batches.attempts': '{n} pogingen',
+  'batches.attempts.one': '{n} poging',
+  'batches.attempts.other': '{n} pogingen',
 
   'collection.title': 'Passen klaar voor uitgifte',
   'collection.handOver': 'Uitgeven',

@@ -6,7 +6,7 @@ import { apiContext, staffEventsContext } from '../../data/context.js';
 import type { ApiClient } from '../../data/api-client.js';
 import type { Batch, BatchReport } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
-import { LocalizedElement, formatDateTime, t } from '../../i18n/i18n.js';
+import { LocalizedElement, formatDateTime, t, tn } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
@@ -103,7 +103,7 @@ export class KioskBatchesView extends LocalizedElement {
           ? html`<section>
               <h2>${t('batches.members', { name: r.batch.name })}</h2>
               <p>
-                ${t('batches.totals', {
+                ${tn('batches.totals', r.totals.members, {
                   members: r.totals.members,
                   produced: r.totals.produced,
                   failed: r.totals.failed,
@@ -125,8 +125,7 @@ export class KioskBatchesView extends LocalizedElement {
                       html`<tr>
                         <td>${m.holderName}${m.cardNumber ? html`<br />${m.cardNumber}` : null}</td>
                         <td>
-                          ${t(`staffState.${m.state}`)} ·
-                          ${t('batches.attempts', { n: m.attempts })}
+                          ${t(`staffState.${m.state}`)} · ${tn('batches.attempts', m.attempts)}
                         </td>
                         <td>${m.reason ?? ''}</td>
                       </tr>`,
