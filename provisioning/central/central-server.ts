@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import SCIMMY from 'scimmy';
 import { SCIM, operationKey } from '../../appliance/src/central/scim-protocol.js';
+import { estServer, type EstServerOptions } from '../est/est-server.js';
 import { CentralStore } from './central-store.js';
 import { TYPES, declareResources, type ResourceContext } from './scim-resources.js';
 
@@ -76,6 +77,8 @@ export async function buildCentralServer(options: {
   dbFile: string;
   tls: CentralTls;
   firstCardNumber?: number;
+  /** Device enrollment (EST, provisioning/est/est-server.ts) next to SCIM. */
+  est?: EstServerOptions;
 }): Promise<CentralServer> {
   const store = await CentralStore.open(options.dbFile, options.firstCardNumber);
   declareResources(SCIM_BASE_PATH);
@@ -105,9 +108,12 @@ export async function buildCentralServer(options: {
       cert: options.tls.cert,
       ca: options.tls.ca,
       requestCert: true,
-      rejectUnauthorized: true,
+      // A device enrolling over EST has no certificate yet, so with EST the TLS layer asks
+      // for one without requiring it, and the SCIM routes refuse unauthenticated clients.
+      rejectUnauthorized: !options.est,
     },
   });
+  if (options.est) await app.register(estServer, options.est);
   app.addContentTypeParser(scimContentTypes, { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, body.length ? JSON.parse(body as string) : undefined);
@@ -136,6 +142,21 @@ export async function buildCentralServer(options: {
 
   await app.register(
     async (scim) => {
+      scim.addHook('onRequest', async (request, reply) => {
+        // Without EST, TLS itself has refused clients without a certificate.
+        if (options.est && !(request.raw.socket as TLSSocket).authorized) {
+          return reply
+            .status(401)
+            .type('application/scim+json')
+            .send(
+              JSON.stringify({
+                schemas: [SCIM.error],
+                status: '401',
+                detail: 'a device certificate is required',
+              }),
+            );
+        }
+      });
       scim.get('/ServiceProviderConfig', async (_req, reply) =>
         send(reply, 200, await new SCIMMY.Resources.ServiceProviderConfig().read()),
       );

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildCentralServer, SCIM_BASE_PATH } from './central-server.js';
+import { CentralAdminWorkspace } from '../central-admin/central-admin-workspace.js';
 import { ensureDevPki, issueDeviceCertificate } from './dev-pki.js';
 
 const stateDir = resolve(process.env.CENTRAL_STATE_DIR ?? 'central-state');
@@ -15,8 +16,12 @@ const deviceId = process.env.CENTRAL_DEVICE_ID ?? 'kiosk-1';
 
 const pki = await ensureDevPki(join(stateDir, 'pki'));
 const device = await issueDeviceCertificate(pki, deviceId, join(stateDir, 'devices'));
+// The central admin workspace shares the dev PKI's CA (pki/ca.pem, pki/ca-key.pem): device
+// enrollment over EST issues certificates the SCIM side accepts.
+const admin = await CentralAdminWorkspace.open(stateDir);
 const central = await buildCentralServer({
   dbFile: join(stateDir, 'central.db'),
+  est: { ca: admin.ca, enrollments: admin.enrollments },
   tls: {
     key: readFileSync(pki.serverKey),
     cert: readFileSync(pki.serverCert),
@@ -26,6 +31,7 @@ const central = await buildCentralServer({
 const bound = await central.listen(port, '127.0.0.1');
 process.stdout.write(
   `central Identity Manager (SCIM 2.0, mutual TLS) on https://127.0.0.1:${bound}${SCIM_BASE_PATH}\n` +
+    `EST enrollment on https://127.0.0.1:${bound}/.well-known/est (enrollments: cardkiosk-admin central enroll --dir ${stateDir} --est-url https://127.0.0.1:${bound})\n` +
     `device config (state/config.json):\n${JSON.stringify(
       {
         sync: {
