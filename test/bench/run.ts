@@ -6,12 +6,14 @@ import { runCaBench } from './ca-bench.js';
 import { runPrinterBench } from './printer-bench.js';
 import { runEncoderBench } from './encoder-bench.js';
 import { runWorkflowBench } from './workflow-bench.js';
+import { runSyncBench } from './sync-bench.js';
 
 const benches: Array<[string, () => Promise<unknown>]> = [
   ['workflow', runWorkflowBench],
   ['printer', runPrinterBench],
   ['encoder', runEncoderBench],
   ['certificate authority', runCaBench],
+  ['sync with the central Identity Manager', runSyncBench],
 ];
 
 for (const [name, run] of benches) {
