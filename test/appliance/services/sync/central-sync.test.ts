@@ -79,6 +79,13 @@ describe('sync with the central Identity Manager', () => {
       rejected: 0,
       lastError: null,
     });
+    // Staff see the same on GET /api/sync; nobody else does.
+    expect((await t.call({ method: 'GET', url: '/api/sync' })).statusCode).toBe(401);
+    const staffView = await ok(
+      t.call({ method: 'GET', url: '/api/sync', cookie: work.crew.guard.cookie }),
+    );
+    expect(staffView).toMatchObject({ enabled: true, connected: true, pending: 0 });
+    expect(staffView.delivered).toBeGreaterThan(0);
   });
 
   it('describes its resource types and schemas through /ResourceTypes and /Schemas', async () => {
