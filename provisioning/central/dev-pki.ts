@@ -57,6 +57,23 @@ export async function ensureDevPki(dir: string): Promise<DevPkiFiles> {
   };
   if (existsSync(files.serverKey)) return files;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A CA already there (the central admin workspace creates one on `central init`) is kept:
+  // replacing it would orphan every device certificate it has issued.
+  const { ca, caKey } = existsSync(files.caCert) ? await loadCa(dir) : await createCa(dir);
+  const server = await issue(ca, caKey, 'CN=localhost', 'server');
+  writeFileSync(files.serverCert, server.certPem);
+  writeFileSync(files.serverKey, server.keyPem, { mode: 0o600 });
+  const escrow = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  writeFileSync(files.escrowPublicKey, escrow.publicKey.export({ type: 'spki', format: 'pem' }));
+  writeFileSync(
+    files.escrowPrivateKey,
+    escrow.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    { mode: 0o600 },
+  );
+  return files;
+}
+
+async function createCa(dir: string): Promise<{ ca: x509.X509Certificate; caKey: CryptoKey }> {
   const now = Date.now();
   const caKeys = await keyPair();
   const ca = await x509.X509CertificateGenerator.createSelfSigned(
@@ -77,19 +94,19 @@ export async function ensureDevPki(dir: string): Promise<DevPkiFiles> {
     },
     webcrypto as unknown as Crypto,
   );
-  writeFileSync(files.caCert, ca.toString('pem') + '\n');
+  writeFileSync(join(dir, 'ca.pem'), ca.toString('pem') + '\n');
   writeFileSync(join(dir, 'ca-key.pem'), await pkcs8Pem(caKeys.privateKey), { mode: 0o600 });
-  const server = await issue(ca, caKeys.privateKey, 'CN=localhost', 'server');
-  writeFileSync(files.serverCert, server.certPem);
-  writeFileSync(files.serverKey, server.keyPem, { mode: 0o600 });
-  const escrow = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  writeFileSync(files.escrowPublicKey, escrow.publicKey.export({ type: 'spki', format: 'pem' }));
-  writeFileSync(
-    files.escrowPrivateKey,
-    escrow.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    { mode: 0o600 },
+  return { ca, caKey: caKeys.privateKey };
+}
+
+async function loadCa(dir: string): Promise<{ ca: x509.X509Certificate; caKey: CryptoKey }> {
+  const ca = new x509.X509Certificate(readFileSync(join(dir, 'ca.pem'), 'utf8'));
+  const der = Buffer.from(
+    readFileSync(join(dir, 'ca-key.pem'), 'utf8').replace(/-----[^-]+-----|\s/g, ''),
+    'base64',
   );
-  return files;
+  const caKey = await webcrypto.subtle.importKey('pkcs8', der, SIGNING, false, ['sign']);
+  return { ca, caKey };
 }
 
 /** A client certificate for a device, signed by the dev CA (CN = deviceId). */

@@ -36,8 +36,10 @@ describe('EST in the central test server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'central-est-'));
-    const pki = await ensureDevPki(join(dir, 'pki'));
+    // `central init` first, then the central server's dev PKI: it must keep the admin's CA.
     admin = await CentralAdminWorkspace.open(dir);
+    const pki = await ensureDevPki(join(dir, 'pki'));
+    expect(readFileSync(pki.caCert, 'utf8')).toBe(admin.ca.certificatePem);
     central = await buildCentralServer({
       dbFile: join(dir, 'central.db'),
       tls: {
