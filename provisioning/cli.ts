@@ -20,7 +20,7 @@
  *
  * Exit codes: 0 done, 1 refused or failed (the message names the error code), 2 usage.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import 'reflect-metadata';
@@ -196,6 +196,11 @@ async function device(command: string | undefined, values: Values): Promise<void
       return;
     }
     case 'reenroll': {
+      if (values['if-expiring'] && !existsSync(identityFiles(stateDir).enrollment)) {
+        // The check before every service start: an unprovisioned kiosk has nothing to renew.
+        print('not provisioned: nothing to renew');
+        return;
+      }
       const result = await reenrollDevice({ stateDir, ifExpiring: values['if-expiring'] ?? false });
       print(
         result.renewed

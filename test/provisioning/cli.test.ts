@@ -119,6 +119,12 @@ describe('cardkiosk-admin', () => {
     expect(renew.err).toMatch(/^refused: ENROLLMENT_REVOKED/);
   }, 60_000);
 
+  it('has nothing to renew before every service start on a device not yet provisioned', () => {
+    const result = cli(['device', 'reenroll', '--if-expiring', '--state-dir', join(dir, 'fresh')]);
+    expect(result.code).toBe(0);
+    expect(result.out).toBe('not provisioned: nothing to renew\n');
+  });
+
   it('says how it is used', () => {
     const usage = cli([]);
     expect(usage.code).toBe(2);
