@@ -36,6 +36,7 @@ import type { SecretEscrow } from './core/secret-escrow.js';
 import { CentralInbox } from './services/sync/central-inbox.js';
 import type { IdentityManagerClient } from './services/sync/identity-manager-client.js';
 import { SyncService } from './services/sync/sync-service.js';
+import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
 
 export interface ApplianceParts {
@@ -211,6 +212,14 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
       await requests.resumeCardGeneration();
       await production.recover();
+      if (parts.escrow)
+        await escrowPendingPuks({
+          store,
+          sealer,
+          escrow: parts.escrow,
+          clock,
+          log: log.child({ module: 'services.escrow' }),
+        });
       sync?.start();
       await services.status.refreshLeds();
       return { firstAdminPasscode };

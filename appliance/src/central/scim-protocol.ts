@@ -162,6 +162,9 @@ function replaced(e: OutboxEventRecord): Record<string, unknown> {
         certificate: str(p.certificateDer),
         certificateSerial: str(p.certificateSerial),
         revocationReason: str(p.reason),
+        pukEscrow: str(p.pukEscrow)
+          ? { value: p.pukEscrow, keyId: str(p.pukEscrowKeyId) }
+          : undefined,
       });
     case 'request':
       return defined({

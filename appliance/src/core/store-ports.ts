@@ -93,6 +93,8 @@ export interface CardRepository {
     changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>,
   ): Promise<void>;
   list(q: CardQuery): Promise<CardRecord[]>;
+  /** Cards whose PUK is not escrowed to the centre yet while the device still holds it. */
+  withoutEscrow(limit: number): Promise<CardRecord[]>;
 }
 
 export interface ProductionAttemptRepository {

@@ -36,12 +36,19 @@ export interface CardObjectDeps {
   escrow?: SecretEscrow | null;
 }
 
-/** Once a card reaches one of these, its PUK is never written to a chip by this device again. */
-const PUK_NO_LONGER_NEEDED: readonly CardRecord['status'][] = [
+/**
+ * Once a card is past `generated` (produced, or ended before it), its PUK is never written to
+ * a chip by this device again.
+ */
+export const PUK_NO_LONGER_NEEDED: readonly CardRecord['status'][] = [
   'produced',
-  'cancelled',
+  'collected',
+  'active',
+  'suspended',
   'revoked',
   'returned',
+  'expired',
+  'cancelled',
 ];
 
 /** Sealing contexts bind a sealed secret to its card. */

@@ -337,6 +337,10 @@ export class SqliteCardRepository implements CardRepository {
     await this.db.run(`UPDATE cards SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
   }
 
+  async withoutEscrow(limit: number): Promise<CardRecord[]> {
+    return (await this.db.all(CARD_WITHOUT_ESCROW_SQL, [limit])).map(toCard);
+  }
+
   async list(q: CardQuery): Promise<CardRecord[]> {
     const w = where({ status: q.status, card_number: q.cardNumber, request_id: q.requestId });
     const rows = await this.db.all(
@@ -346,6 +350,9 @@ export class SqliteCardRepository implements CardRepository {
     return rows.map(toCard);
   }
 }
+
+const CARD_WITHOUT_ESCROW_SQL =
+  "SELECT * FROM cards WHERE puk_escrow IS NULL AND puk_sealed <> '' ORDER BY created_at, id LIMIT ?";
 
 function toCard(r: Row): CardRecord {
   return {

@@ -334,3 +334,37 @@ describe('the ordering of the outbox', () => {
     );
   });
 });
+
+describe('PUK escrow for cards made before the escrow key was configured', () => {
+  it('escrows their PUKs at the next start, sends them, and destroys the device copy', async () => {
+    const { buildTestApp } = await import('../../../support/build-test-app.js');
+    const { FAST_SYNC } = await import('../../../support/sync-scenario.js');
+    const before = await buildTestApp();
+    const work = await runWorkload(before, 2, 0);
+    const cardId = work.collected[0] as string;
+    const unescrowed = await before.store.read((tx) => tx.cards.get(cardId));
+    expect(unescrowed?.pukEscrow).toBeNull();
+    expect(unescrowed?.pukSealed).not.toBe('');
+    const chip = (before.encoder as FakePivEncoder).chips.find(
+      (c) => c.cardNumber === unescrowed!.cardNumber,
+    )!;
+    await before.stop();
+
+    t = await buildTestApp({
+      stateDir: before.stateDir,
+      centralClient: fx.client(),
+      escrow: fx.escrow,
+      config: { sync: { enabled: true, ...FAST_SYNC } },
+    });
+    await drained(t);
+    await expectAllDelivered(t, fx);
+    const card = await t.store.read((tx) => tx.cards.get(cardId));
+    expect(card?.pukSealed).toBe('');
+    const atCentre = fx.central.byExternalId('Cards', cardId)!.pukEscrow as { value: string };
+    expect(atCentre.value).toBe(card?.pukEscrow);
+    const privateKey = readFileSync(fx.pki.escrowPrivateKey, 'utf8');
+    expect(openEscrow(privateKey, atCentre.value, pukEscrowContext(cardId, card!.cardNumber))).toBe(
+      chip.puk,
+    );
+  });
+});
