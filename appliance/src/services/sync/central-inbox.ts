@@ -150,7 +150,8 @@ export class CentralInbox {
         report.personsUpdated++;
         return;
       }
-      if (!p.active) return;
+      // The directory is employees and contractors; other kiosks' walk-up visitors stay there.
+      if (!p.active || p.kind === 'visitor') return;
       const person: PersonRecord = {
         id: newId(),
         kind: p.kind,

@@ -210,11 +210,19 @@ export class SyncService {
     if (events.length === 0) return false;
     const ids = await store.read((tx) => tx.outbox.centralIds(events));
     const outcomes = await client.deliver(events, ids);
+    // The centre answered but took none of it (a transient error on the first operation):
+    // a failure like any other, so the backoff applies instead of an immediate resend.
+    if (outcomes.length === 0)
+      throw new SyncError(
+        'CENTRAL_ERROR_STATUS',
+        'the centre applied none of the batch; trying again later',
+        true,
+      );
     const known = new Map(events.map((e) => [e.id, e]));
     await this.record(outcomes, known);
-    // Fewer acknowledged than sent without a thrown error: the centre stopped at a rejection
-    // (it goes on next round) or could not place an event; carry on while progress is made.
-    return outcomes.length > 0;
+    // Fewer acknowledged than sent: the centre stopped at a rejection or a transient error on
+    // one operation; the rest goes in the next batch, right away, since progress was made.
+    return true;
   }
 
   private async record(

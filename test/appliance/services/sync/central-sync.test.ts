@@ -341,6 +341,11 @@ describe('PUK escrow for cards made before the escrow key was configured', () =>
     const { FAST_SYNC } = await import('../../../support/sync-scenario.js');
     const before = await buildTestApp();
     const work = await runWorkload(before, 2, 0);
+    // Not provisioned: no sync, and staff are told so.
+    expect(
+      await ok(before.call({ method: 'GET', url: '/api/sync', cookie: work.crew.guard.cookie })),
+    ).toEqual({ enabled: false });
+    expect((await ok(before.call({ method: 'GET', url: '/health' }))).sync).toBeNull();
     const cardId = work.collected[0] as string;
     const unescrowed = await before.store.read((tx) => tx.cards.get(cardId));
     expect(unescrowed?.pukEscrow).toBeNull();
