@@ -124,6 +124,10 @@ step "systemd units"
 install -m 0644 "$APP_DIR/systemd/cardkiosk.service" /etc/systemd/system/cardkiosk.service
 if $kiosk; then
   install -m 0644 "$APP_DIR/systemd/cardkiosk-kiosk.service" /etc/systemd/system/cardkiosk-kiosk.service
+  # Managed policy: the walk-up photo may use the camera without a prompt nobody can answer,
+  # and the kiosk browser reaches only the local UI (no downloads, printing, dev tools).
+  install -d -m 0755 /etc/chromium/policies/managed
+  install -m 0644 "$APP_DIR/systemd/chromium-kiosk-policy.json" /etc/chromium/policies/managed/cardkiosk.json
   # The PAM service named by PAMName=cage: a logind session for the screen's user.
   cat >/etc/pam.d/cage <<'PAM'
 auth     required pam_unix.so nullok

@@ -93,3 +93,18 @@ describe('install script', () => {
     expect(script).toContain('npm run build');
   });
 });
+
+describe('kiosk browser policy', () => {
+  it('lets the walk-up photo use the camera on the local UI only, and nothing else', () => {
+    const policy = JSON.parse(readFileSync('systemd/chromium-kiosk-policy.json', 'utf8'));
+    expect(policy.VideoCaptureAllowedUrls).toEqual(['http://127.0.0.1:8080']);
+    expect(policy.AudioCaptureAllowed).toBe(false);
+    expect(policy.URLBlocklist).toEqual(['*']);
+    expect(policy.URLAllowlist).toEqual(['http://127.0.0.1:8080']);
+    // The kiosk unit opens exactly the URL the policy allows.
+    expect(directives(KIOSK, 'ExecStart')[0]).toContain('http://127.0.0.1:8080/');
+    expect(readFileSync(INSTALL, 'utf8')).toContain(
+      '/etc/chromium/policies/managed/cardkiosk.json',
+    );
+  });
+});
