@@ -1,7 +1,8 @@
 /**
  * The centre's record of device enrollments: for each, the device name and site, the SHA-256
  * of its one-time claim token (never the token), when the claim expires, whether it was
- * claimed or revoked, the serials of the certificates issued to it, and its signed bundle
+ * claimed or revoked, the serials of the device certificates and of the issuing CA
+ * certificates issued to it, and its signed bundle
  * (without the token) for devices that fetch it by URL.
  *
  * One JSON file (`enrollments.json`, 0600) rewritten atomically. Node runs one request's
@@ -24,6 +25,12 @@ export interface EnrollmentRecord {
   claimedAt: string | null;
   revokedAt: string | null;
   certificateSerials: string[];
+  /**
+   * Issuing CA certificates signed for the device's own CA. Kept apart from
+   * `certificateSerials`, which authenticate the device: a CA certificate never does.
+   * Absent in registries written before the centre signed issuing CAs.
+   */
+  issuingCaSerials?: string[];
   bundle: SignedEnrollmentBundle | null;
 }
 
@@ -58,6 +65,7 @@ export class EnrollmentRegistry {
       claimedAt: null,
       revokedAt: null,
       certificateSerials: [],
+      issuingCaSerials: [],
       bundle: null,
     };
     this.update((all) => all.push(record));
@@ -100,6 +108,13 @@ export class EnrollmentRegistry {
   recordCertificate(id: string, serialHex: string): void {
     this.update((all) => {
       this.find(all, id).certificateSerials.push(serialHex.toLowerCase());
+    });
+  }
+
+  recordIssuingCa(id: string, serialHex: string): void {
+    this.update((all) => {
+      const record = this.find(all, id);
+      record.issuingCaSerials = [...(record.issuingCaSerials ?? []), serialHex.toLowerCase()];
     });
   }
 

@@ -9,6 +9,11 @@
  *   PKCS#7 certs-only, base64 (§4.2.3). The token is spent only when a certificate is issued.
  * - `POST /.well-known/est/simplereenroll`: the same, authenticated by the device's current
  *   certificate in TLS (§4.2.2); the request's subject must be the certificate's.
+ * - `POST /.well-known/est/issuing-ca/simpleenroll` (the label `issuing-ca`, §3.2.2): a PKCS#10
+ *   request for the device's own issuing CA, authenticated by the device's certificate in TLS
+ *   like re-enrollment; answers a CA certificate (pathLen 0, keyCertSign and cRLSign) for it,
+ *   so the device's card certificates chain to the central CA. `…/issuing-ca/cacerts` is the
+ *   same as `cacerts`.
  * - `GET  /provisioning/v1/bundle`: the enrollment's signed bundle (without the token) for
  *   `provision --url --token`, with the claim token as a Bearer token; does not spend it.
  *
@@ -30,12 +35,21 @@ import { encodeCertsOnly, PKCS7_CERTS_ONLY_TYPE } from './pkcs7-certs-only.js';
 export const EST_PATH = '/.well-known/est';
 export const BUNDLE_PATH = '/provisioning/v1/bundle';
 export const DEFAULT_DEVICE_CERTIFICATE_DAYS = 90;
+/** The EST label (RFC 7030 §3.2.2) under which devices get their issuing CA certified. */
+export const ISSUING_CA_LABEL = 'issuing-ca';
+/**
+ * An issuing CA lives longer than a device certificate: renewing it changes the issuer of every
+ * later card, and it is renewed by hand (`cardkiosk-admin issuing-ca renew`), not before every
+ * start. Never beyond the central CA's own validity.
+ */
+export const DEFAULT_ISSUING_CA_CERTIFICATE_DAYS = 5 * 365;
 
 export interface EstServerOptions {
   ca: CentralCertificateAuthority;
   enrollments: EnrollmentRegistry;
   clock?: () => Date;
   deviceCertificateValidityDays?: number;
+  issuingCaValidityDays?: number;
 }
 
 const STATUS: Partial<Record<ProvisioningErrorCode, number>> = {
@@ -50,6 +64,7 @@ const STATUS: Partial<Record<ProvisioningErrorCode, number>> = {
 export const estServer: FastifyPluginAsync<EstServerOptions> = async (app, options) => {
   const clock = options.clock ?? (() => new Date());
   const validityDays = options.deviceCertificateValidityDays ?? DEFAULT_DEVICE_CERTIFICATE_DAYS;
+  const issuingCaDays = options.issuingCaValidityDays ?? DEFAULT_ISSUING_CA_CERTIFICATE_DAYS;
   const { ca, enrollments } = options;
 
   app.addContentTypeParser(
@@ -83,6 +98,9 @@ export const estServer: FastifyPluginAsync<EstServerOptions> = async (app, optio
       .send(encodeCertsOnly(certificates));
 
   app.get(`${EST_PATH}/cacerts`, async (_request, reply) => sendCerts(reply, [ca.certificate]));
+  app.get(`${EST_PATH}/${ISSUING_CA_LABEL}/cacerts`, async (_request, reply) =>
+    sendCerts(reply, [ca.certificate]),
+  );
 
   app.post(`${EST_PATH}/simpleenroll`, async (request, reply) => {
     const token = basicClaimToken(request);
@@ -105,13 +123,16 @@ export const estServer: FastifyPluginAsync<EstServerOptions> = async (app, optio
     return sendCerts(reply, [certificate]);
   });
 
-  app.post(`${EST_PATH}/simplereenroll`, async (request, reply) => {
-    const now = clock();
+  /**
+   * The enrollment of the device whose certificate (issued by this CA, valid now) the TLS
+   * client presented. Errors: EST_UNAUTHORIZED, ENROLLMENT_REVOKED.
+   */
+  const enrolledPeer = (request: FastifyRequest, now: Date, what: string) => {
     const peer = (request.raw.socket as TLSSocket).getPeerX509Certificate?.();
     if (!peer || !ca.issued(peer, now)) {
       throw new ProvisioningError(
         'EST_UNAUTHORIZED',
-        're-enrollment needs the current device certificate in TLS',
+        `${what} needs the current device certificate in TLS`,
       );
     }
     const record = enrollments.bySerial(peer.serialNumber);
@@ -122,6 +143,12 @@ export const estServer: FastifyPluginAsync<EstServerOptions> = async (app, optio
       );
     if (record.revokedAt)
       throw new ProvisioningError('ENROLLMENT_REVOKED', 'the enrollment has been revoked');
+    return { peer, record };
+  };
+
+  app.post(`${EST_PATH}/simplereenroll`, async (request, reply) => {
+    const now = clock();
+    const { peer, record } = enrolledPeer(request, now, 're-enrollment');
     const csrDer = requestDer(request);
     assertSameSubject(csrDer, peer);
     const certificate = await ca.issueDeviceCertificate({
@@ -135,6 +162,23 @@ export const estServer: FastifyPluginAsync<EstServerOptions> = async (app, optio
     request.log.info(
       { enrollment: record.id, device: record.deviceName },
       'EST: device re-enrolled',
+    );
+    return sendCerts(reply, [certificate]);
+  });
+
+  app.post(`${EST_PATH}/${ISSUING_CA_LABEL}/simpleenroll`, async (request, reply) => {
+    const now = clock();
+    const { record } = enrolledPeer(request, now, 'an issuing CA');
+    const certificate = await ca.issueIssuingCaCertificate({
+      csrDer: requestDer(request),
+      organization: record.site,
+      validityDays: issuingCaDays,
+      now,
+    });
+    enrollments.recordIssuingCa(record.id, certificate.serialNumber);
+    request.log.info(
+      { enrollment: record.id, device: record.deviceName, serial: certificate.serialNumber },
+      'EST: issuing CA certified',
     );
     return sendCerts(reply, [certificate]);
   });
