@@ -7,6 +7,7 @@
  *   central enroll    [--dir DIR] --device NAME --site NAME --est-url URL --out FILE
  *                     [--scim-url URL] [--escrow-key FILE] [--approval required|per-process]
  *                     [--processes A,B] [--range ID:FIRST-LAST]... [--config FILE] [--valid-hours N]
+ *                     [--local-ca]   the device keeps its own root instead of a centrally certified issuing CA
  *   central revoke    [--dir DIR] --enrollment ID
  *   central list      [--dir DIR]
  *   central serve     [--dir DIR] [--host H] [--port P]   the EST server on its own
@@ -17,6 +18,9 @@
  *   device reenroll   [--if-expiring]
  *   device status
  *   device factory-reset [--force]
+ *   issuing-ca renew  have the centre certify a new issuing CA for the device's cards
+ *                     (EST label issuing-ca, over the device certificate); restart the service after
+ *   issuing-ca status the issuing CA cards are signed with, and whether it chains to the centre
  *
  * Exit codes: 0 done, 1 refused or failed (the message names the error code), 2 usage.
  */
@@ -30,6 +34,7 @@ import { parseEnrollmentBundle } from './bundle/enrollment-bundle.js';
 import { identityFiles, readEnrollmentInfo } from './device/device-identity.js';
 import { provisionDevice, reenrollDevice } from './device/device-provisioning.js';
 import { fetchEnrollmentBundle } from './device/est-client.js';
+import { enrollIssuingCa, readIssuingCaStatus } from './device/issuing-ca-enrollment.js';
 import { countUnsyncedEvents, factoryReset } from './device/factory-reset.js';
 import { ProvisioningError } from './errors.js';
 import { startEstServer } from './est/est-https-server.js';
@@ -60,6 +65,7 @@ const OPTIONS = {
   'admin-key': { type: 'string' },
   'if-expiring': { type: 'boolean' },
   force: { type: 'boolean' },
+  'local-ca': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -118,6 +124,7 @@ async function central(command: string | undefined, values: Values): Promise<voi
           ? { config: JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown> }
           : {}),
         ...(values['valid-hours'] ? { claimValidHours: Number(values['valid-hours']) } : {}),
+        issuingCa: values['local-ca'] ? 'local' : 'central',
       });
       const out = need(values, 'out');
       // The bundle holds the claim token: readable by the admin only.
@@ -192,6 +199,11 @@ async function device(command: string | undefined, values: Values): Promise<void
       print(
         `device certificate ${result.certificateSerial}, valid until ${result.certificateNotAfter.toISOString()}`,
       );
+      print(
+        result.issuingCa
+          ? `issuing CA ${result.issuingCa.subject} certified by ${result.issuingCa.issuer}, valid until ${result.issuingCa.notAfter.toISOString()}`
+          : 'issuing CA: the device keeps its own root (the bundle asks for a local CA)',
+      );
       print('restart the service to use the new configuration: systemctl restart cardkiosk');
       return;
     }
@@ -233,6 +245,36 @@ async function device(command: string | undefined, values: Values): Promise<void
   }
 }
 
+async function issuingCa(command: string | undefined, values: Values): Promise<void> {
+  const stateDir = resolve(values['state-dir'] ?? process.env.CARDKIOSK_STATE_DIR ?? 'state');
+  switch (command) {
+    case 'renew': {
+      const result = await enrollIssuingCa({ stateDir });
+      print(`issuing CA ${result.subject} (${result.serial})`);
+      print(`certified by ${result.issuer}, valid until ${result.notAfter.toISOString()}`);
+      print('restart the service to sign cards with it: systemctl restart cardkiosk');
+      return;
+    }
+    case 'status': {
+      const status = await readIssuingCaStatus(stateDir);
+      if (!status) {
+        print('no issuing CA yet: the service creates a local one at its first start');
+        return;
+      }
+      print(`issuing CA ${status.subject}, valid until ${status.notAfter.toISOString()}`);
+      print(`chain: ${status.chain.join(' → ')}`);
+      print(
+        status.chainsToCentre
+          ? 'certified by the central CA (a pinned trust anchor)'
+          : 'local root: cards do not chain to the central CA (cardkiosk-admin issuing-ca renew)',
+      );
+      return;
+    }
+    default:
+      throw new UsageError(`unknown issuing-ca command ${command ?? '(none)'}`);
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -251,7 +293,8 @@ async function run(argv: string[]): Promise<number> {
   try {
     if (area === 'central') await central(command, parsed.values);
     else if (area === 'device') await device(command, parsed.values);
-    else throw new UsageError(`unknown area ${area}: central or device`);
+    else if (area === 'issuing-ca') await issuingCa(command, parsed.values);
+    else throw new UsageError(`unknown area ${area}: central, device or issuing-ca`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

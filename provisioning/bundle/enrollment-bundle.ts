@@ -41,6 +41,12 @@ export const EnrollmentPayloadSchema = Type.Object({
     scimUrl: Type.Optional(Type.String()),
     /** P-256 SPKI PEM the device seals PUKs to. */
     escrowPublicKeyPem: Type.Optional(Type.String()),
+    /**
+     * Who certifies the device's issuing CA: 'central' (EST label `issuing-ca`, so cards chain
+     * to the central CA) or 'local' (the device keeps its own root). Absent in bundles made
+     * before the centre could certify issuing CAs: those keep the local root.
+     */
+    issuingCa: Type.Optional(Type.Union([Type.Literal('central'), Type.Literal('local')])),
   }),
   /** The central CA certificate(s), PEM: TLS to the centre and the device certificate chain. */
   trustAnchorsPem: Type.String({ minLength: 1 }),

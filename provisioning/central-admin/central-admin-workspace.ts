@@ -39,6 +39,8 @@ export interface EnrollmentInput {
   estUrl: string;
   scimUrl?: string;
   escrowPublicKeyPem?: string;
+  /** Who certifies the device's issuing CA; default 'central'. */
+  issuingCa?: 'central' | 'local';
   approvalPolicy: 'required' | 'per-process';
   /** Built-in or site process names; default: the lobby set for the policy. */
   processes?: string[];
@@ -113,6 +115,7 @@ export class CentralAdminWorkspace {
         estUrl: input.estUrl,
         ...(input.scimUrl ? { scimUrl: input.scimUrl } : {}),
         ...(input.escrowPublicKeyPem ? { escrowPublicKeyPem: input.escrowPublicKeyPem } : {}),
+        issuingCa: input.issuingCa ?? 'central',
       },
       trustAnchorsPem: this.ca.certificatePem,
     };

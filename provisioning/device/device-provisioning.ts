@@ -2,7 +2,9 @@
  * Provisioning on the device: check a signed enrollment bundle against the pinned central
  * admin key, make the device's own key, enroll over EST with the claim token, and store the
  * certificate, key, trust anchors and configuration in the state directory; later, renew the
- * certificate (EST simplereenroll, with a new key) before it expires.
+ * certificate (EST simplereenroll, with a new key) before it expires. When the bundle says so
+ * (`central.issuingCa: 'central'`), provisioning ends by having the centre certify the device's
+ * issuing CA (issuing-ca-enrollment.ts).
  */
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ import {
   type EnrollmentInfo,
 } from './device-identity.js';
 import { EstClient } from './est-client.js';
+import { enrollIssuingCa, type IssuingCaResult } from './issuing-ca-enrollment.js';
 
 /** Keys that describe this box's hardware and listener: set locally, never by a bundle. */
 export const LOCAL_CONFIG_KEYS = [
@@ -55,6 +58,8 @@ export interface ProvisionResult {
   deviceName: string;
   certificateSerial: string;
   certificateNotAfter: Date;
+  /** The centrally certified issuing CA; null when the bundle keeps the local root. */
+  issuingCa: IssuingCaResult | null;
 }
 
 export async function provisionDevice(options: ProvisionOptions): Promise<ProvisionResult> {
@@ -99,11 +104,29 @@ export async function provisionDevice(options: ProvisionOptions): Promise<Provis
   };
   writePrivateFile(files.enrollment, JSON.stringify(info, null, 2) + '\n');
   writePrivateFile(join(options.stateDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+
+  // Last, because it needs the device certificate (TLS) and the site's configuration (the CA's
+  // organization and key algorithm). The claim token is spent by now, so a failure here leaves
+  // an enrolled device whose issuing CA can be certified later by `issuing-ca renew`.
+  let issuingCa: IssuingCaResult | null = null;
+  if (payload.central.issuingCa === 'central') {
+    try {
+      issuingCa = await enrollIssuingCa({ stateDir: options.stateDir });
+    } catch (error) {
+      if (!(error instanceof ProvisioningError)) throw error;
+      throw new ProvisioningError(
+        error.code,
+        `the device is enrolled, but the centre did not certify its issuing CA (retry with cardkiosk-admin issuing-ca renew): ${error.message}`,
+        { cause: error },
+      );
+    }
+  }
   return {
     enrollmentId: payload.enrollmentId,
     deviceName: payload.deviceName,
     certificateSerial: certificate.serialNumber,
     certificateNotAfter: certificate.notAfter,
+    issuingCa,
   };
 }
 

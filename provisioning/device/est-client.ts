@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import 'reflect-metadata';
 import type * as x509 from '@peculiar/x509';
 import { EST_REFUSAL_CODES, ProvisioningError, type ProvisioningErrorCode } from '../errors.js';
+import { ISSUING_CA_LABEL } from '../est/est-server.js';
 import { decodeCertsOnly } from '../est/pkcs7-certs-only.js';
 
 export const EST_TIMEOUT_MS = 30_000;
@@ -50,6 +51,19 @@ export class EstClient {
       throw new ProvisioningError('NOT_PROVISIONED', 're-enrollment needs the current certificate');
     }
     return this.firstCertificate(await this.call('POST', 'simplereenroll', csrDer));
+  }
+
+  /**
+   * simpleenroll under the label `issuing-ca` (RFC 7030 §3.2.2), authenticated by the device's
+   * certificate in TLS: the centre certifies the device's own issuing CA.
+   */
+  async issuingCaEnroll(csrDer: Uint8Array): Promise<x509.X509Certificate> {
+    if (!this.options.clientCertificatePem || !this.options.clientKeyPem) {
+      throw new ProvisioningError('NOT_PROVISIONED', 'an issuing CA needs the device certificate');
+    }
+    return this.firstCertificate(
+      await this.call('POST', `${ISSUING_CA_LABEL}/simpleenroll`, csrDer),
+    );
   }
 
   private firstCertificate(answer: HttpAnswer): x509.X509Certificate {

@@ -91,6 +91,14 @@ describe('cardkiosk-admin', () => {
     expect(status.out).toMatch(/device lobby-1, site Harbour House/);
     expect(status.out).toMatch(/card-object changes not yet synced: 0/);
 
+    // The bundle asked (by default) for a centrally certified issuing CA.
+    expect(provision.out).toMatch(/^issuing CA O=Harbour House, CN=.+ certified by CN=/m);
+    const caStatus = cli(['issuing-ca', 'status', '--state-dir', stateDir]);
+    expect(caStatus.out).toMatch(/certified by the central CA/);
+    const caRenew = cli(['issuing-ca', 'renew', '--state-dir', stateDir]);
+    expect(caRenew.err).toBe('');
+    expect(caRenew.out).toMatch(/^certified by CN=cardkiosk central test CA, valid until /m);
+
     const again = cli(
       [
         'device',
@@ -117,6 +125,9 @@ describe('cardkiosk-admin', () => {
     const renew = cli(['device', 'reenroll', '--state-dir', stateDir]);
     expect(renew.code).toBe(1);
     expect(renew.err).toMatch(/^refused: ENROLLMENT_REVOKED/);
+    const caRefused = cli(['issuing-ca', 'renew', '--state-dir', stateDir]);
+    expect(caRefused.code).toBe(1);
+    expect(caRefused.err).toMatch(/^refused: ENROLLMENT_REVOKED/);
   }, 60_000);
 
   it('has nothing to renew before every service start on a device not yet provisioned', () => {
@@ -129,6 +140,7 @@ describe('cardkiosk-admin', () => {
     const usage = cli([]);
     expect(usage.code).toBe(2);
     expect(usage.out).toContain('device factory-reset [--force]');
+    expect(usage.out).toContain('issuing-ca renew');
     expect(cli(['device', 'provision']).err).toMatch(/--admin-key/);
   });
 });
