@@ -58,16 +58,18 @@ export interface TransitionRecord {
 }
 
 /** Life of a card object (DESIGN.md §2); this workflow moves it up to collected. */
-export type CardStatus =
-  | 'generated'
-  | 'produced'
-  | 'collected'
-  | 'active'
-  | 'suspended'
-  | 'revoked'
-  | 'returned'
-  | 'expired'
-  | 'cancelled';
+export const CARD_STATUSES = [
+  'generated',
+  'produced',
+  'collected',
+  'active',
+  'suspended',
+  'revoked',
+  'returned',
+  'expired',
+  'cancelled',
+] as const;
+export type CardStatus = (typeof CARD_STATUSES)[number];
 
 export interface CardRecord {
   id: string;

@@ -13,7 +13,7 @@ import { allocateFrom } from '../core/card/card-number.js';
 import { generateCardSecrets } from '../core/card/card-secrets.js';
 import { cardValidity, type ValidityPolicy } from '../core/card/card-validity.js';
 import type { Clock, RandomSource } from '../core/ports.js';
-import type { CardRecord, RequestRecord } from '../core/records.js';
+import { CARD_STATUSES, type CardRecord, type RequestRecord } from '../core/records.js';
 import { pukEscrowContext, type SecretEscrow } from '../core/secret-escrow.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
 import type { StoreTx } from '../core/store-ports.js';
@@ -40,16 +40,9 @@ export interface CardObjectDeps {
  * Once a card is past `generated` (produced, or ended before it), its PUK is never written to
  * a chip by this device again.
  */
-export const PUK_NO_LONGER_NEEDED: readonly CardRecord['status'][] = [
-  'produced',
-  'collected',
-  'active',
-  'suspended',
-  'revoked',
-  'returned',
-  'expired',
-  'cancelled',
-];
+export const PUK_NO_LONGER_NEEDED: readonly CardRecord['status'][] = CARD_STATUSES.filter(
+  (s) => s !== 'generated',
+);
 
 /** Sealing contexts bind a sealed secret to its card. */
 export const pinContext = (cardId: string) => `card:${cardId}:pin`;

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { presentCard } from '../presenters.js';
+import { CARD_STATUSES } from '../../core/records.js';
 import { CARD_REVOCATION_REASONS } from '../../services/card-service.js';
 import { requireStaff, staffActor } from '../plugins/session-auth.js';
 import { IdParams, Paging, errorResponses } from '../schemas/common.js';
@@ -56,21 +57,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         summary: 'List and filter card objects',
         querystring: Type.Object(
           {
-            status: Type.Optional(
-              Type.Union(
-                [
-                  'generated',
-                  'produced',
-                  'collected',
-                  'active',
-                  'suspended',
-                  'revoked',
-                  'returned',
-                  'expired',
-                  'cancelled',
-                ].map((s) => Type.Literal(s)),
-              ),
-            ),
+            status: Type.Optional(Type.Union(CARD_STATUSES.map((s) => Type.Literal(s)))),
             cardNumber: Type.Optional(Type.String({ pattern: '^\\d{2,20}$' })),
             requestId: Type.Optional(Type.String({ format: 'uuid' })),
             ...Paging,
@@ -81,11 +68,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
       },
       preHandler: staff,
     },
-    async (request) => {
-      const q = request.query;
-      const items = await services.cards.list({ ...q, status: q.status as never });
-      return { items: items.map(presentCard) };
-    },
+    async (request) => ({ items: (await services.cards.list(request.query)).map(presentCard) }),
   );
 
   app.get(
