@@ -8,7 +8,10 @@ import type {
   AuditEvent,
   BatchReport,
   Batch,
+  Card,
   CardRequest,
+  CardRevocationReason,
+  CardStatus,
   Collected,
   HealthReport,
   Host,
@@ -158,6 +161,22 @@ export class ApiClient {
   }
   previewUrl(id: string, side: 'front' | 'back'): string {
     return this.url(`/api/requests/${encodeURIComponent(id)}/preview.png`, { side });
+  }
+  async cards(query: {
+    status?: CardStatus;
+    cardNumber?: string;
+    limit?: number;
+  }): Promise<Card[]> {
+    return (await this.call<{ items: Card[] }>('GET', '/api/cards', undefined, query)).items;
+  }
+  card(id: string): Promise<Card> {
+    return this.call('GET', `/api/cards/${encodeURIComponent(id)}`);
+  }
+  revokeCard(id: string, reason: CardRevocationReason, note?: string): Promise<Card> {
+    return this.call('POST', `/api/cards/${encodeURIComponent(id)}/revoke`, {
+      reason,
+      ...(note ? { note } : {}),
+    });
   }
   async batches(): Promise<Batch[]> {
     return (await this.call<{ items: Batch[] }>('GET', '/api/batches')).items;

@@ -12,11 +12,19 @@ import type {
 import type { HealthReport } from '../../../appliance/src/services/device-status-service.js';
 import type { RequestState } from '../../../appliance/src/core/workflow/request-machine.js';
 import type { StaffRole } from '../../../appliance/src/core/roles.js';
+import type { CardStatus } from '../../../appliance/src/core/records.js';
+import type { CardType, IdType } from '../../../appliance/src/core/workflow/processes.js';
+import type { CardRevocationReason } from '../../../appliance/src/services/card-service.js';
 
-export type { HealthReport, RequestState, StaffRole };
+export type { CardRevocationReason, CardStatus, HealthReport, RequestState, StaffRole };
 export type Person = Static<typeof PersonBody>;
 export type CardRequest = Static<typeof RequestBody> & { state: RequestState };
-export type Card = Static<typeof CardBody>;
+/** The schema sends these as strings; the store holds only the domain's values. */
+export type Card = Static<typeof CardBody> & {
+  status: CardStatus;
+  cardType: CardType;
+  idType: IdType;
+};
 export type User = Static<typeof UserBody> & { roles: StaffRole[] };
 export type WalkUpKind = 'visitor' | 'contractor' | 'employee';
 
