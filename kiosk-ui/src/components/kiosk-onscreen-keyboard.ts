@@ -3,6 +3,7 @@
  * last had focus), at the caret, and fires the same `input` event a real keyboard would, so
  * fields need no special code. Keys keep the focus in the field (pointerdown is cancelled),
  * and every key is a real button, so the keyboard itself also works with a switch or keys.
+ * `layout="digits"` is a keypad for numbers (a card number), with only Delete and Done besides.
  */
 import { html, css } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -10,6 +11,7 @@ import { LocalizedElement, t } from '../i18n/i18n.js';
 import { sharedStyles } from '../styles/shared.js';
 
 const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', "@.-_'"];
+const DIGIT_ROWS = ['123', '456', '789', '0'];
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
 
@@ -46,6 +48,17 @@ export class KioskOnscreenKeyboard extends LocalizedElement {
       button.space {
         flex: 0 1 360px;
       }
+      :host([layout='digits']) {
+        max-width: 420px;
+      }
+      :host([layout='digits']) button {
+        min-width: 96px;
+        font-size: 1.5rem;
+      }
+      :host([layout='digits']) button.wide {
+        min-width: 140px;
+        font-size: 1rem;
+      }
       button[aria-pressed='true'] {
         background: var(--primary);
         color: var(--primary-text);
@@ -55,6 +68,7 @@ export class KioskOnscreenKeyboard extends LocalizedElement {
 
   /** The field the keys type into. */
   @property({ attribute: false }) target: Field | null = null;
+  @property({ reflect: true }) layout: 'full' | 'digits' = 'full';
   @state() private shift = false;
 
   private type(text: string): void {
@@ -92,7 +106,27 @@ export class KioskOnscreenKeyboard extends LocalizedElement {
   // Keep the focus (and the caret) in the field while a key is pressed.
   private keepFocus = (e: Event) => e.preventDefault();
 
+  private done(): void {
+    this.dispatchEvent(new CustomEvent('keyboard-done', { bubbles: true, composed: true }));
+  }
+
   override render() {
+    if (this.layout === 'digits')
+      return html`<div
+        role="group"
+        aria-label=${t('keyboard.label')}
+        @pointerdown=${this.keepFocus}
+      >
+        ${DIGIT_ROWS.map((row) => html`<div class="row">${[...row].map((c) => this.key(c))}</div>`)}
+        <div class="row">
+          <button type="button" class="wide" @click=${() => this.backspace()}>
+            ${t('keyboard.backspace')}
+          </button>
+          <button type="button" class="wide primary" @click=${() => this.done()}>
+            ${t('keyboard.done')}
+          </button>
+        </div>
+      </div>`;
     return html`<div role="group" aria-label=${t('keyboard.label')} @pointerdown=${this.keepFocus}>
       ${ROWS.map((row) => html`<div class="row">${[...row].map((c) => this.key(c))}</div>`)}
       <div class="row">
@@ -110,11 +144,7 @@ export class KioskOnscreenKeyboard extends LocalizedElement {
         <button type="button" class="wide" @click=${() => this.backspace()}>
           ${t('keyboard.backspace')}
         </button>
-        <button
-          type="button"
-          class="wide primary"
-          @click=${() => this.dispatchEvent(new CustomEvent('keyboard-done', { bubbles: true, composed: true }))}
-        >
+        <button type="button" class="wide primary" @click=${() => this.done()}>
           ${t('keyboard.done')}
         </button>
       </div>

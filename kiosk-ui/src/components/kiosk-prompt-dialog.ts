@@ -1,7 +1,8 @@
 /**
  * Ask staff for one line of text (a reason to reject or cancel, a batch name) in a modal with
  * its own on-screen keyboard, since the page behind a modal cannot be touched. Fires `confirm`
- * with the trimmed text; empty text is refused with `requiredMessage`.
+ * with the trimmed text; empty text is refused with `requiredMessage`, unless `optional` (a
+ * note that may be left out). Content in the default slot goes above the field.
  */
 import { html, css } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -29,11 +30,14 @@ export class KioskPromptDialog extends LocalizedElement {
   @property() error = '';
   @property() requiredMessage = '';
   @property({ type: Boolean }) danger = false;
+  @property({ type: Boolean }) optional = false;
+  /** The longest text the route behind the dialog takes, so a long one is not refused late. */
+  @property({ type: Number }) maxlength = 500;
   @state() private reason = '';
   @state() private target: HTMLInputElement | null = null;
 
   private confirm(): void {
-    if (!this.reason.trim()) {
+    if (!this.optional && !this.reason.trim()) {
       this.error = this.requiredMessage || t('approvals.reasonRequired');
       return;
     }
@@ -58,11 +62,12 @@ export class KioskPromptDialog extends LocalizedElement {
           if (origin instanceof HTMLInputElement) this.target = origin;
         }}
       >
+        <slot></slot>
         <kiosk-text-field
           label=${this.label}
           .value=${this.reason}
           .error=${this.error}
-          maxlength="500"
+          maxlength=${this.maxlength}
           @value-changed=${(e: CustomEvent<string>) => {
             this.reason = e.detail;
             this.error = '';
