@@ -59,8 +59,9 @@ export function formatDateTime(iso: string): string {
   );
 }
 
-export function formatDate(isoDay: string): string {
-  return new Intl.DateTimeFormat(current, { dateStyle: 'full', timeZone: 'UTC' }).format(
+/** A calendar day ('YYYY-MM-DD'); `medium` for lists and tables. */
+export function formatDate(isoDay: string, style: 'full' | 'medium' = 'full'): string {
+  return new Intl.DateTimeFormat(current, { dateStyle: style, timeZone: 'UTC' }).format(
     new Date(`${isoDay}T00:00:00Z`),
   );
 }

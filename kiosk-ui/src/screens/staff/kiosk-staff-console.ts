@@ -21,11 +21,19 @@ import './kiosk-produce-view.js';
 import './kiosk-production-view.js';
 import './kiosk-batches-view.js';
 import './kiosk-collection-view.js';
+import './kiosk-cards-view.js';
 import './kiosk-audit-view.js';
 import './kiosk-diagnostics-view.js';
 
 export type StaffView =
-  'approvals' | 'produce' | 'production' | 'batches' | 'collection' | 'audit' | 'diagnostics';
+  | 'approvals'
+  | 'produce'
+  | 'production'
+  | 'batches'
+  | 'collection'
+  | 'cards'
+  | 'audit'
+  | 'diagnostics';
 
 const ALL_STAFF: StaffRole[] = [
   'registration_officer',
@@ -42,6 +50,8 @@ const VIEWS: Array<{ id: StaffView; roles: StaffRole[] }> = [
   { id: 'production', roles: ['registration_officer', 'card_production_admin'] },
   { id: 'batches', roles: ['registration_officer', 'card_production_admin'] },
   { id: 'collection', roles: ['security_staff'] },
+  // Anyone may look cards up, but only these roles may revoke; the view is about revoking.
+  { id: 'cards', roles: ['security_staff', 'card_production_admin', 'registration_officer'] },
   { id: 'diagnostics', roles: ['device_admin'] },
   { id: 'audit', roles: ALL_STAFF },
 ];
@@ -146,6 +156,8 @@ export class KioskStaffConsole extends LocalizedElement {
         return html`<kiosk-batches-view></kiosk-batches-view>`;
       case 'collection':
         return html`<kiosk-collection-view></kiosk-collection-view>`;
+      case 'cards':
+        return html`<kiosk-cards-view></kiosk-cards-view>`;
       case 'audit':
         return html`<kiosk-audit-view></kiosk-audit-view>`;
       case 'diagnostics':
