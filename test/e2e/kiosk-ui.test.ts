@@ -2,18 +2,28 @@
  * The kiosk UI in Debian's Chromium against an in-process appliance: a visitor asks for a card
  * on the touch screens, staff approve and produce it in the console while the visitor's status
  * screen follows live, security staff hand it over and the PIN shows once; the idle reset, the
- * language switch, no camera, a device that is not ready; axe-core on every screen, and a
- * screenshot of each in test-results/screenshots/.
+ * language switch, no camera, a device that is not ready; security staff revoke a lost card
+ * and the CRL lists its certificate; axe-core on every screen, and a screenshot of each in
+ * test-results/screenshots/.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import sinon from 'sinon';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { buildTestApp, TEST_PASSCODE, type TestApp } from '../support/build-test-app.js';
 import { hasTool, itWithTools } from '../support/system-tools.js';
 import type { FakeCardPrinter } from '../support/fake-devices.js';
-import { addPerson, crewFor } from '../support/workflow-driver.js';
+import { readServedCrl } from '../support/served-crl.js';
+import {
+  addPerson,
+  crewFor,
+  getRequest,
+  ok,
+  post,
+  produceCard,
+} from '../support/workflow-driver.js';
 import {
   CHROMIUM,
   UI_DIST,
@@ -70,9 +80,14 @@ describe('kiosk UI in Chromium', () => {
     expect(await axeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
-  /** Type on the on-screen keyboard, a tap per key (Shift for capitals). */
-  async function tapType(page: Page, text: string, labels = { space: 'Space', shift: 'Shift' }) {
-    const keyboard = page.locator('kiosk-onscreen-keyboard');
+  /** Type on the on-screen keyboard in `scope`, a tap per key (Shift for capitals). */
+  async function tapType(
+    scope: Page | Locator,
+    text: string,
+    labels = { space: 'Space', shift: 'Shift' },
+  ) {
+    // Only the visible keyboard's keys match: a closed dialog's keyboard is not rendered.
+    const keyboard = scope.locator('kiosk-onscreen-keyboard');
     for (const ch of text) {
       if (ch === ' ') {
         await keyboard.getByRole('button', { name: labels.space, exact: true }).click();
@@ -309,6 +324,78 @@ describe('kiosk UI in Chromium', () => {
       .waitFor({ timeout: LIVE_MS });
     await checkScreen(desk, '12b-staff-batch-run');
   });
+
+  // Needs openssl to read the CRL; a Digital ID card, since only it carries a certificate.
+  itWithTools(['chromium', 'openssl'])(
+    'finds a card by its number, revokes it as lost, and the CRL lists its certificate',
+    async () => {
+      const rory = await t.staff('rory', ['registration_officer', 'card_production_admin']);
+      const personId = await addPerson(t, rory, 'visitor', { name: 'Lena Lost' });
+      const { id } = await produceCard(t, rory, personId, 'PcmProcVisitorCardWithoutApproval');
+      await ok(post(t, rory, `/api/requests/${id}/production`, { mode: 'single' }));
+      await t.appliance.services.production.whenIdle();
+      const { card } = await getRequest(t, rory, id);
+      const serial = (await t.store.read((tx) => tx.cards.get(card.id)))?.certificateSerial;
+      expect(serial).toMatch(/^[0-9a-f]+$/);
+      const crlDir = mkdtempSync(join(tmpdir(), 'cardkiosk-e2e-crl-'));
+      try {
+        expect((await readServedCrl(t, crlDir)).serials).not.toContain(serial!.toUpperCase());
+
+        const desk = await openPage('/staff');
+        await signIn(desk, 'sam');
+        await desk.locator('button[data-view="cards"]').click();
+        const view = desk.locator('kiosk-cards-view');
+        await view.getByLabel('Card number').click();
+        await tapType(view, card.cardNumber);
+        await view.getByRole('button', { name: 'Find', exact: true }).click();
+        const selected = view.locator(`[data-selected="${card.id}"]`);
+        await selected.getByText('Lena Lost').waitFor();
+        expect(await selected.locator('[data-field="status"]').textContent()).toBe('Produced');
+        await checkScreen(desk, '21-staff-cards');
+
+        await selected.getByRole('button', { name: 'Lost', exact: true }).click();
+        const dialog = desk.locator('kiosk-dialog[open]');
+        await dialog.getByLabel('Note (optional)').click();
+        await tapType(dialog, 'reported at reception');
+        await checkScreen(desk, '21b-staff-cards-revoke');
+        await dialog.getByRole('button', { name: 'Revoke card', exact: true }).click();
+        await selected.getByText(`Card ${card.cardNumber} is now: Revoked.`).waitFor();
+        expect(await selected.locator('[data-field="status"]').textContent()).toBe('Revoked');
+        await view.locator(`tr[data-card="${card.id}"][data-status="revoked"]`).waitFor();
+        await checkScreen(desk, '21c-staff-cards-revoked');
+
+        const onServer = await t.call({
+          method: 'GET',
+          url: `/api/cards/${card.id}`,
+          cookie: rory.cookie,
+        });
+        expect(onServer.json()).toMatchObject({ status: 'revoked' });
+        const crl = await readServedCrl(t, crlDir);
+        expect(crl.verified).toBe(true);
+        expect(crl.serials).toContain(serial!.toUpperCase());
+        expect(crl.text).toContain('Key Compromise');
+
+        // Asked again, the server refuses, and the screen says so in its words.
+        await selected.getByRole('button', { name: 'Stolen', exact: true }).click();
+        await desk
+          .locator('kiosk-dialog[open]')
+          .getByRole('button', { name: 'Revoke card', exact: true })
+          .click();
+        await selected
+          .getByRole('alert')
+          .getByText(/^This card cannot be revoked: card \d+ is revoked/)
+          .waitFor();
+
+        // The newest cards, filtered by status, list it among the revoked ones.
+        await view.getByRole('button', { name: 'Show recent cards' }).click();
+        await view.getByLabel('Status').selectOption('revoked');
+        await view.locator(`tr[data-card="${card.id}"]`).waitFor();
+        await view.locator('tbody tr:not([data-status="revoked"])').waitFor({ state: 'detached' });
+      } finally {
+        rmSync(crlDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('forgets what was typed, and the language, when the walk-up leaves the kiosk idle', async () => {
     const kiosk = await openPage('/?idle=2');
