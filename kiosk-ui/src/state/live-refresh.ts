@@ -1,7 +1,7 @@
 /**
- * A reactive controller for staff views: while the view is on the page, any live event (or
- * a reconnect) schedules one reload, coalescing bursts (a batch run changes many requests at
- * once) into a single fetch.
+ * A reactive controller for staff views: the view loads when it comes on the page, and while
+ * it is there any live event (or a reconnect) schedules one reload, coalescing bursts (a
+ * batch run changes many requests at once) into a single fetch.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { StaffEvent, StaffEventStream } from '../data/event-stream.js';
@@ -22,6 +22,7 @@ export class LiveRefresh implements ReactiveController {
   }
 
   hostConnected(): void {
+    this.reload();
     this.unsubscribe =
       this.stream()?.subscribe((e) => {
         if (!this.wants(e) || this.timer) return;

@@ -35,11 +35,6 @@ export class KioskApprovalsView extends LocalizedElement {
     );
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   private async load(): Promise<void> {
     try {
       const items = await this.latest.run(() => requestsWithPeople(this.api, 'awaiting_approval'));

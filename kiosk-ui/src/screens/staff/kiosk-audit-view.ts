@@ -32,11 +32,6 @@ export class KioskAuditView extends LocalizedElement {
     );
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   private async load(): Promise<void> {
     try {
       this.items = await this.api.audit({ limit: AUDIT_PAGE });

@@ -30,11 +30,6 @@ export class KioskBatchesView extends LocalizedElement {
     );
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   private async load(): Promise<void> {
     try {
       this.batches = await this.api.batches();

@@ -109,11 +109,6 @@ export class KioskCardsView extends LocalizedElement {
     );
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   protected override firstUpdated(): void {
     // The keypad types into the field that last had focus; start there, so the first tap counts.
     this.renderRoot.querySelector('kiosk-text-field')?.focus();

@@ -52,11 +52,6 @@ export class KioskCollectionView extends LocalizedElement {
     );
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.collected = null;

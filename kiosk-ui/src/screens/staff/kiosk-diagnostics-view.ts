@@ -52,7 +52,6 @@ export class KioskDiagnosticsView extends LocalizedElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    void this.load();
     this.poll = setInterval(() => void this.load(), POLL_MS);
   }
 

@@ -67,11 +67,6 @@ export class KioskProductionView extends LocalizedElement {
     );
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   private async load(): Promise<void> {
     const inStates = async (states: RequestState[]) =>
       (await Promise.all(states.map((s) => requestsWithPeople(this.api, s)))).flat();
