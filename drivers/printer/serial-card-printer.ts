@@ -108,6 +108,12 @@ export class SerialCardPrinter implements CardPrinter {
 
   private port: SerialPortStream | undefined;
   private sessionReady = false;
+  /**
+   * Set when a command timed out: its reply may still come and would then be taken as the
+   * answer to the next command, shifting every reply after it by one. The next exchange first
+   * resynchronises on a reply it can recognise.
+   */
+  private outOfStep = false;
   private readonly replies = new ReplyFrameParser();
   private waiter: { command: string; settle: (line: string | Error) => void } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -383,6 +389,7 @@ export class SerialCardPrinter implements CardPrinter {
     }
     this.port = port;
     this.sessionReady = false;
+    this.outOfStep = false;
     this.replies.reset();
     this.reconnectDelayMs = this.reconnectDelays.initial;
     port.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -472,7 +479,16 @@ export class SerialCardPrinter implements CardPrinter {
    * Writes one frame and waits for its reply line. The timeout error is created here, when the
    * wait starts, so it carries the caller's stack.
    */
-  exchange(command: string, frame: Uint8Array, timeoutMs: number): Promise<PrinterReply> {
+  async exchange(command: string, frame: Uint8Array, timeoutMs: number): Promise<PrinterReply> {
+    if (this.outOfStep) await this.resynchronise();
+    return this.exchangeInStep(command, frame, timeoutMs);
+  }
+
+  private exchangeInStep(
+    command: string,
+    frame: Uint8Array,
+    timeoutMs: number,
+  ): Promise<PrinterReply> {
     const timeoutError = new DeviceTimeoutError(`printer ${command}`, timeoutMs);
     const port = this.port;
     if (!port?.isOpen) {
@@ -485,6 +501,7 @@ export class SerialCardPrinter implements CardPrinter {
     return new Promise<PrinterReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.waiter === waiter) this.waiter = undefined;
+        this.outOfStep = true;
         reject(timeoutError);
       }, timeoutMs);
       const waiter = {
@@ -505,6 +522,64 @@ export class SerialCardPrinter implements CardPrinter {
             }),
           );
       });
+    });
+  }
+
+  /**
+   * Ask for the serial number (a reply no other command gives) and drop every line until it
+   * comes back: whatever arrives before it answers commands that already gave up. Without a
+   * known serial number yet, wait until the line has been quiet for a command timeout.
+   */
+  private async resynchronise(): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) return;
+    const serial = this.identity.serialNumber;
+    const timeoutMs = this.timeouts.command;
+    const timeoutError = new DeviceTimeoutError('printer resynchronisation', timeoutMs);
+    this.replies.reset();
+    await new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout>;
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        if (this.waiter === waiter) this.waiter = undefined;
+        if (error) reject(error);
+        else {
+          this.outOfStep = false;
+          resolve();
+        }
+      };
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => (serial ? done(timeoutError) : done()), timeoutMs);
+      };
+      const waiter = {
+        command: 'Rsn',
+        settle: (line: string | Error) => {
+          if (line instanceof Error) return done(line);
+          this.log.debug(
+            { reply: describeBytes(line) },
+            'dropped a late reply while resynchronising',
+          );
+          if (serial) {
+            const reply = classifyReply('Rsn', line);
+            if (reply.kind === 'value' && reply.value === serial) return done();
+          }
+          // Still hearing late replies: restart the wait from this one.
+          if (!serial) arm();
+        },
+      };
+      this.waiter = waiter;
+      arm();
+      if (serial) {
+        port.write(Buffer.from(encodeCommand('Rsn')), (error) => {
+          if (error)
+            done(
+              new DeviceError('DEVICE_DISCONNECTED', `write to ${this.path} failed`, {
+                cause: error,
+              }),
+            );
+        });
+      }
     });
   }
 
