@@ -7,6 +7,17 @@ const shared = {
   pool: 'forks' as const,
 };
 
+/**
+ * Suites on real system components: the pcscd ones share one pcscd and the vpcd ports (and
+ * one restarts pcscd); the pty ones time real serial answers and suffer when they compete
+ * for the CPU with each other. They run one file at a time, alongside the other project.
+ */
+const DEVICE_SUITES = [
+  'test/integration/encoder/**/*.test.ts',
+  'test/integration/printer/**/*.test.ts',
+  'test/contract/card-printer.pty.test.ts',
+];
+
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -16,19 +27,10 @@ export default defineConfig({
           ...shared,
           name: 'unit-and-http',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/encoder/**'],
+          exclude: DEVICE_SUITES,
         },
       },
-      // These files share one pcscd and the vpcd ports (and one of them restarts pcscd):
-      // they run one file at a time, alongside the other project.
-      {
-        test: {
-          ...shared,
-          name: 'pcscd',
-          include: ['test/integration/encoder/**/*.test.ts'],
-          fileParallelism: false,
-        },
-      },
+      { test: { ...shared, name: 'devices', include: DEVICE_SUITES, fileParallelism: false } },
     ],
   },
 });

@@ -20,6 +20,18 @@ import {
 } from './card-printer.contract.js';
 
 const inCi = process.env.CI === 'true';
+
+/**
+ * A real tty, socat and the simulator share the CPU with the rest of the suite: a 1 s answer
+ * budget proved too tight on a loaded 2-core CI machine (spurious timeouts at earlier stages
+ * than the fault under test), so commands get more time here than in-process.
+ */
+const PTY_TIMEOUTS = {
+  commandTimeoutMs: 4_000,
+  insertTimeoutMs: 6_000,
+  printTimeoutMs: 10_000,
+  ejectTimeoutMs: 5_000,
+};
 const haveSocat = socatAvailable();
 
 describe('socat for the pseudo-terminal tests', () => {
@@ -28,7 +40,7 @@ describe('socat for the pseudo-terminal tests', () => {
   });
 });
 
-describe.runIf(haveSocat || inCi)('over a socat pseudo-terminal pair', () => {
+describe.runIf(haveSocat || inCi)('over a socat pseudo-terminal pair', { timeout: 60_000 }, () => {
   describeCardPrinterContract('SerialCardPrinter on a pty, simulator on the far end', async () => {
     const base = join(tmpdir(), `cardkiosk-printer-${randomUUID()}`);
     const hostPath = `${base}-host`;
@@ -36,7 +48,11 @@ describe.runIf(haveSocat || inCi)('over a socat pseudo-terminal pair', () => {
     const device = new SimulatedPrinterDevice({ timeScale: CONTRACT_TIME_SCALE });
     let pair: SocatPtyPair = await startSocatPtyPair(hostPath, devicePath);
     let link: PtyPrinterLink = await servePrinterOnPort(device, devicePath);
-    const printer = new SerialCardPrinter({ ...CONTRACT_TIMEOUTS, path: hostPath });
+    const printer = new SerialCardPrinter({
+      ...CONTRACT_TIMEOUTS,
+      ...PTY_TIMEOUTS,
+      path: hostPath,
+    });
     return {
       printer,
       device,

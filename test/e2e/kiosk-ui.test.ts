@@ -390,7 +390,11 @@ describe('kiosk UI in Chromium', () => {
         await view.getByRole('button', { name: 'Show recent cards' }).click();
         await view.getByLabel('Status').selectOption('revoked');
         await view.locator(`tr[data-card="${card.id}"]`).waitFor();
-        await view.locator('tbody tr:not([data-status="revoked"])').waitFor({ state: 'detached' });
+        await expect
+          .poll(() => view.locator('tbody tr:not([data-status="revoked"])').count(), {
+            timeout: LIVE_MS,
+          })
+          .toBe(0);
       } finally {
         rmSync(crlDir, { recursive: true, force: true });
       }

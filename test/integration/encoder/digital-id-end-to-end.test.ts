@@ -6,7 +6,7 @@
  * verified on the card, then the card revoked and the CRL served by the appliance listing it.
  *
  * Shares pcscd and the vpcd ports with pcsc-vpcd.test.ts: the vitest config runs the files of
- * this folder one at a time. In CI missing tools fail; elsewhere the test is skipped.
+ * the device suites one at a time. In CI missing tools fail; elsewhere the test is skipped.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -32,17 +32,18 @@ import {
 } from '../../support/workflow-driver.js';
 
 const it = itWithTools(['socat']);
+// Generous answer budgets: the pty, socat and the simulator share a loaded CI machine.
 const TIMEOUTS = {
-  commandTimeoutMs: 1_000,
-  insertTimeoutMs: 2_000,
-  printTimeoutMs: 4_000,
-  ejectTimeoutMs: 1_500,
+  commandTimeoutMs: 3_000,
+  insertTimeoutMs: 5_000,
+  printTimeoutMs: 8_000,
+  ejectTimeoutMs: 4_000,
   pollIntervalMs: 50,
   reconnectInitialDelayMs: 20,
   reconnectMaxDelayMs: 200,
 };
 
-describe('production over a pseudo-terminal', () => {
+describe('production over a pseudo-terminal', { timeout: 60_000 }, () => {
   let t: TestApp;
   let crew: Crew;
   let device: SimulatedPrinterDevice;
