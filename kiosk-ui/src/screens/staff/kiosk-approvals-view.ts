@@ -6,6 +6,7 @@ import { apiContext, staffEventsContext } from '../../data/context.js';
 import type { ApiClient } from '../../data/api-client.js';
 import type { RequestDetail } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
+import { listOrNotice } from './list-or-notice.js';
 import { LocalizedElement, formatDateTime, t } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
 import { LatestOnly } from '../../state/latest-only.js';
@@ -72,43 +73,41 @@ export class KioskApprovalsView extends LocalizedElement {
     return html`<section>
         <h2>${t('approvals.title')}</h2>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
-        ${
-          this.items === null
-            ? html`<p>${t('common.loading')}</p>`
-            : this.items.length === 0
-              ? html`<p>${t('common.none')}</p>`
-              : html`<ul class="plain">
-                  ${this.items.map(
-                    (d) =>
-                      html`<li class="card" data-request=${d.request.id}>
-                        <div>
-                          <p class="who">
-                            ${d.person.name}${d.person.company ? ` · ${d.person.company}` : ''}
-                          </p>
-                          <p>${d.process.label}</p>
-                          ${d.request.purpose ? html`<p>${t('approvals.purpose', { purpose: d.request.purpose })}</p>` : null}
-                          <p class="muted">
-                            ${t('approvals.requestedAt', { at: formatDateTime(d.request.createdAt) })}
-                          </p>
-                        </div>
-                        <div class="row">
-                          <button type="button" class="danger" @click=${() => (this.rejecting = d)}>
-                            ${t('approvals.reject')}
-                            <span class="visually-hidden">${d.person.name}</span>
-                          </button>
-                          <button
-                            type="button"
-                            class="primary"
-                            @click=${() => void this.act(() => this.api.approve(d.request.id))}
-                          >
-                            ${t('approvals.approve')}
-                            <span class="visually-hidden">${d.person.name}</span>
-                          </button>
-                        </div>
-                      </li>`,
-                  )}
-                </ul>`
-        }
+        ${listOrNotice(
+          this.items,
+          (items) =>
+            html`<ul class="plain">
+              ${items.map(
+                (d) =>
+                  html`<li class="card" data-request=${d.request.id}>
+                    <div>
+                      <p class="who">
+                        ${d.person.name}${d.person.company ? ` · ${d.person.company}` : ''}
+                      </p>
+                      <p>${d.process.label}</p>
+                      ${d.request.purpose ? html`<p>${t('approvals.purpose', { purpose: d.request.purpose })}</p>` : null}
+                      <p class="muted">
+                        ${t('approvals.requestedAt', { at: formatDateTime(d.request.createdAt) })}
+                      </p>
+                    </div>
+                    <div class="row">
+                      <button type="button" class="danger" @click=${() => (this.rejecting = d)}>
+                        ${t('approvals.reject')}
+                        <span class="visually-hidden">${d.person.name}</span>
+                      </button>
+                      <button
+                        type="button"
+                        class="primary"
+                        @click=${() => void this.act(() => this.api.approve(d.request.id))}
+                      >
+                        ${t('approvals.approve')}
+                        <span class="visually-hidden">${d.person.name}</span>
+                      </button>
+                    </div>
+                  </li>`,
+              )}
+            </ul>`,
+        )}
       </section>
       <kiosk-prompt-dialog
         danger

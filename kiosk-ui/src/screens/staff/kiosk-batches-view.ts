@@ -6,6 +6,7 @@ import { apiContext, staffEventsContext } from '../../data/context.js';
 import type { ApiClient } from '../../data/api-client.js';
 import type { Batch, BatchReport } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
+import { listOrNotice } from './list-or-notice.js';
 import { LocalizedElement, formatDateTime, t, tn } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
 import { sharedStyles } from '../../styles/shared.js';
@@ -54,44 +55,42 @@ export class KioskBatchesView extends LocalizedElement {
     return html`<section>
         <h2>${t('batches.title')}</h2>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
-        ${
-          this.batches === null
-            ? html`<p>${t('common.loading')}</p>`
-            : this.batches.length === 0
-              ? html`<p>${t('common.none')}</p>`
-              : html`<ul class="plain">
-                  ${this.batches.map(
-                    (b) =>
-                      html`<li class="card" data-batch=${b.id}>
-                        <div>
-                          <p class="who">${b.name}</p>
-                          <p class="muted">
-                            ${t(`batches.state.${b.state}`)} · ${formatDateTime(b.createdAt)}
-                          </p>
-                        </div>
-                        <div class="row">
-                          <button
-                            type="button"
-                            @click=${() => void this.act(async () => (this.report = await this.api.batch(b.id)))}
-                          >
-                            ${t('batches.members', { name: b.name })}
-                          </button>
-                          ${
-                            b.state === 'open'
-                              ? html`<button
-                                  type="button"
-                                  class="primary"
-                                  @click=${() => void this.act(() => this.api.runBatch(b.id))}
-                                >
-                                  ${t('batches.run')} <span class="visually-hidden">${b.name}</span>
-                                </button>`
-                              : null
-                          }
-                        </div>
-                      </li>`,
-                  )}
-                </ul>`
-        }
+        ${listOrNotice(
+          this.batches,
+          (items) =>
+            html`<ul class="plain">
+              ${items.map(
+                (b) =>
+                  html`<li class="card" data-batch=${b.id}>
+                    <div>
+                      <p class="who">${b.name}</p>
+                      <p class="muted">
+                        ${t(`batches.state.${b.state}`)} · ${formatDateTime(b.createdAt)}
+                      </p>
+                    </div>
+                    <div class="row">
+                      <button
+                        type="button"
+                        @click=${() => void this.act(async () => (this.report = await this.api.batch(b.id)))}
+                      >
+                        ${t('batches.members', { name: b.name })}
+                      </button>
+                      ${
+                        b.state === 'open'
+                          ? html`<button
+                              type="button"
+                              class="primary"
+                              @click=${() => void this.act(() => this.api.runBatch(b.id))}
+                            >
+                              ${t('batches.run')} <span class="visually-hidden">${b.name}</span>
+                            </button>`
+                          : null
+                      }
+                    </div>
+                  </li>`,
+              )}
+            </ul>`,
+        )}
       </section>
       ${
         r

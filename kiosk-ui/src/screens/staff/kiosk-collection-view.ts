@@ -10,6 +10,7 @@ import { apiContext, staffEventsContext } from '../../data/context.js';
 import type { ApiClient } from '../../data/api-client.js';
 import type { Collected, RequestDetail } from '../../data/api-types.js';
 import type { StaffEventStream } from '../../data/event-stream.js';
+import { listOrNotice } from './list-or-notice.js';
 import { LocalizedElement, t } from '../../i18n/i18n.js';
 import { LiveRefresh } from '../../state/live-refresh.js';
 import { LatestOnly } from '../../state/latest-only.js';
@@ -84,28 +85,26 @@ export class KioskCollectionView extends LocalizedElement {
     return html`<section>
         <h2>${t('collection.title')}</h2>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
-        ${
-          this.items === null
-            ? html`<p>${t('common.loading')}</p>`
-            : this.items.length === 0
-              ? html`<p>${t('common.none')}</p>`
-              : html`<ul class="plain">
-                  ${this.items.map(
-                    (d) =>
-                      html`<li class="card" data-request=${d.request.id}>
-                        <div>
-                          <p class="who">${d.person.name}</p>
-                          <p>${d.process.label}</p>
-                          ${d.card ? html`<p>${t('collection.cardNumber', { number: d.card.cardNumber })}</p>` : null}
-                        </div>
-                        <button type="button" class="primary" @click=${() => (this.confirming = d)}>
-                          ${t('collection.handOver')}
-                          <span class="visually-hidden">${d.person.name}</span>
-                        </button>
-                      </li>`,
-                  )}
-                </ul>`
-        }
+        ${listOrNotice(
+          this.items,
+          (items) =>
+            html`<ul class="plain">
+              ${items.map(
+                (d) =>
+                  html`<li class="card" data-request=${d.request.id}>
+                    <div>
+                      <p class="who">${d.person.name}</p>
+                      <p>${d.process.label}</p>
+                      ${d.card ? html`<p>${t('collection.cardNumber', { number: d.card.cardNumber })}</p>` : null}
+                    </div>
+                    <button type="button" class="primary" @click=${() => (this.confirming = d)}>
+                      ${t('collection.handOver')}
+                      <span class="visually-hidden">${d.person.name}</span>
+                    </button>
+                  </li>`,
+              )}
+            </ul>`,
+        )}
       </section>
       <kiosk-dialog
         ?open=${this.confirming !== null}
