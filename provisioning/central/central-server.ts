@@ -7,11 +7,17 @@
  *
  * Room for more: the EST enrollment routes of device provisioning go next to /scim/v2.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import SCIMMY from 'scimmy';
 import { SCIM, operationKey } from '../../appliance/src/central/scim-protocol.js';
 import { estServer, type EstServerOptions } from '../est/est-server.js';
+import {
+  authorizeWrite,
+  CentralAuthorizationError,
+  type CentralActor,
+} from './central-authorization.js';
 import { CentralStore } from './central-store.js';
 import { TYPES, declareResources, type ResourceContext } from './scim-resources.js';
 
@@ -64,6 +70,11 @@ export interface CentralServer {
     email?: string;
     company?: string;
   }): Promise<string>;
+  /**
+   * A bearer token for a named administrator (shown once; the centre keeps its SHA-256). It is
+   * the only credential that may set central decisions and revocations over SCIM.
+   */
+  issueAdminToken(name: string): Promise<string>;
   /** A resource by the device's own id (its externalId). */
   byExternalId(type: string, externalId: string): Record<string, unknown> | undefined;
 }
@@ -93,6 +104,9 @@ export async function buildCentralServer(options: {
     return run;
   };
 
+  /** Directory objects and everything an administrator creates belong to 'central'. */
+  const ownerFor = (actor: CentralActor) => (actor.kind === 'admin' ? 'central' : actor.id);
+  const actorName = (actor: CentralActor) => `${actor.kind}:${actor.id}`;
   const context = (device: string): ResourceContext => ({
     device,
     list: (type) => store.list(type),
@@ -108,9 +122,10 @@ export async function buildCentralServer(options: {
       cert: options.tls.cert,
       ca: options.tls.ca,
       requestCert: true,
-      // A device enrolling over EST has no certificate yet, so with EST the TLS layer asks
-      // for one without requiring it, and the SCIM routes refuse unauthenticated clients.
-      rejectUnauthorized: !options.est,
+      // The TLS layer asks for a device certificate without requiring one: a device enrolling
+      // over EST has none yet, and an administrator authenticates with a bearer token; the
+      // SCIM routes refuse a caller that has neither (actorOf below).
+      rejectUnauthorized: false,
     },
   });
   if (options.est) await app.register(estServer, options.est);
@@ -122,40 +137,62 @@ export async function buildCentralServer(options: {
     }
   });
 
-  const deviceOf = (request: FastifyRequest): string => {
-    const cert = (request.raw.socket as TLSSocket).getPeerCertificate?.();
-    const cn = cert?.subject?.CN;
-    return (Array.isArray(cn) ? cn[0] : cn) ?? 'unknown';
+  const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+  /**
+   * The caller: an administrator by `Authorization: Bearer <token>`, else a device by a client
+   * certificate the central CA issued (CN = device id); null when neither holds.
+   */
+  const actorOf = (request: FastifyRequest): CentralActor | null => {
+    const auth = request.headers.authorization;
+    if (auth !== undefined) {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+      const name = token ? store.adminByTokenHash(tokenHash(token)) : undefined;
+      return name ? { kind: 'admin', id: name } : null;
+    }
+    const socket = request.raw.socket as TLSSocket;
+    if (!socket.authorized) return null;
+    const cn = socket.getPeerCertificate?.()?.subject?.CN;
+    const id = Array.isArray(cn) ? cn[0] : cn;
+    return id ? { kind: 'device', id } : null;
   };
+  const actors = new WeakMap<FastifyRequest, CentralActor>();
+  const actorFor = (request: FastifyRequest): CentralActor =>
+    actors.get(request) ?? { kind: 'device', id: 'unknown' };
+  const deviceOf = (request: FastifyRequest): string => ownerFor(actorFor(request));
+  const send = (reply: FastifyReply, status: number, body: unknown) =>
+    reply.status(status).type('application/scim+json').send(JSON.stringify(body));
   const scimError = (reply: FastifyReply, ex: unknown) => {
     const e =
       ex instanceof SCIMMY.Types.Error
         ? new SCIMMY.Messages.Error(ex as Any)
         : new SCIMMY.Messages.Error({ status: 500, message: 'internal error' } as Any);
-    return reply
-      .status(Number((e as Any).status))
-      .type('application/scim+json')
-      .send(e);
+    // The message is an Error subclass: sent as one, Fastify would answer in its own shape.
+    return send(reply, Number((e as Any).status), { ...(e as object) });
   };
-  const send = (reply: FastifyReply, status: number, body: unknown) =>
-    reply.status(status).type('application/scim+json').send(JSON.stringify(body));
 
   await app.register(
     async (scim) => {
+      // Every SCIM route, discovery included, needs a device or an administrator.
       scim.addHook('onRequest', async (request, reply) => {
-        // Without EST, TLS itself has refused clients without a certificate.
-        if (options.est && !(request.raw.socket as TLSSocket).authorized) {
-          return reply
-            .status(401)
-            .type('application/scim+json')
-            .send(
-              JSON.stringify({
-                schemas: [SCIM.error],
-                status: '401',
-                detail: 'a device certificate is required',
-              }),
-            );
+        const actor = actorOf(request);
+        if (actor) {
+          actors.set(request, actor);
+          return;
         }
+        return reply
+          .status(401)
+          .type('application/scim+json')
+          .header('www-authenticate', 'Bearer realm="cardkiosk-central"')
+          .send(
+            JSON.stringify({
+              schemas: [SCIM.error],
+              status: '401',
+              detail:
+                request.headers.authorization !== undefined
+                  ? 'the bearer token is not valid'
+                  : 'a device certificate or an administrator token is required',
+            }),
+          );
       });
       scim.get('/ServiceProviderConfig', async (_req, reply) =>
         send(reply, 200, await new SCIMMY.Resources.ServiceProviderConfig().read()),
@@ -182,7 +219,6 @@ export async function buildCentralServer(options: {
       });
 
       scim.post('/Bulk', async (req, reply) => {
-        const device = deviceOf(req);
         stats.bulkRequests++;
         const fault = faults.status;
         if (fault && fault.count > 0 && fault.when === 'before') {
@@ -203,7 +239,7 @@ export async function buildCentralServer(options: {
           });
         const failOnErrors = typeof body.failOnErrors === 'number' ? body.failOnErrors : 0;
         const results = await serial(() =>
-          applyBulk(body.Operations as Any[], failOnErrors, device),
+          applyBulk(body.Operations as Any[], failOnErrors, actorFor(req)),
         );
         if (fault && fault.count > 0 && fault.when === 'after') {
           fault.count--;
@@ -268,6 +304,35 @@ export async function buildCentralServer(options: {
         }
       });
 
+      // RFC 7644 §3.5.2: PATCH one resource, with the same authorization as a Bulk PATCH.
+      scim.patch<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
+        const { type, id } = req.params;
+        if (!TYPES[type] || type === 'CardNumberRanges')
+          return send(reply, 404, {
+            schemas: [SCIM.error],
+            status: '404',
+            detail: 'unknown resource type',
+          });
+        const body = req.body as { schemas?: unknown } | undefined;
+        if (!Array.isArray(body?.schemas) || !body.schemas.includes(SCIM.patchOp))
+          return send(reply, 400, {
+            schemas: [SCIM.error],
+            status: '400',
+            scimType: 'invalidSyntax',
+            detail: `a PATCH body is a PatchOp message (${SCIM.patchOp})`,
+          });
+        try {
+          const resource = await serial(async () => {
+            const r = await writeAs(actorFor(req), 'PATCH', type, body, id);
+            await store.commit();
+            return r;
+          });
+          return send(reply, 200, resource);
+        } catch (ex) {
+          return scimError(reply, ex);
+        }
+      });
+
       // Number-range leases: idempotent by the Idempotency-Key header.
       scim.post('/CardNumberRanges', async (req, reply) => {
         const device = deviceOf(req);
@@ -306,26 +371,85 @@ export async function buildCentralServer(options: {
   );
   const CardNumberRangeResource = TYPES.CardNumberRanges;
 
-  async function applyBulk(ops: Any[], failOnErrors: number, device: string): Promise<Any[]> {
+  /**
+   * Authorize and apply one write (a create, or a PatchOp on `id`), auditing an administrator's
+   * writes and every refusal; the caller commits. Throws a SCIMMY error (403 when refused).
+   */
+  async function writeAs(
+    actor: CentralActor,
+    method: 'POST' | 'PATCH',
+    endpoint: string,
+    data: unknown,
+    id?: string,
+  ): Promise<Any> {
+    const Resource = TYPES[endpoint];
+    if (!Resource) throw new SCIMMY.Types.Error(400, 'invalidPath' as Any, `unknown ${endpoint}`);
+    const existing = id ? store.get(endpoint, id) : undefined;
+    if (id && !existing) throw new SCIMMY.Types.Error(404, null as Any, `Resource ${id} not found`);
+    const audit = (outcome: 'applied' | 'refused', detail: string, resourceId = id ?? null) =>
+      store.audit({
+        at: new Date().toISOString(),
+        actor: actorName(actor),
+        action: method,
+        endpoint,
+        resourceId,
+        outcome,
+        detail,
+      });
+    try {
+      authorizeWrite({ actor, endpoint, method, owner: existing?.device, data });
+    } catch (err) {
+      if (!(err instanceof CentralAuthorizationError)) throw err;
+      audit('refused', err.message);
+      // A refusal changes nothing but is kept: it is what an investigation looks for.
+      await store.commit();
+      throw new SCIMMY.Types.Error(403, null as Any, err.message);
+    }
+    const ctx = context(ownerFor(actor));
+    const result =
+      method === 'POST'
+        ? await new Resource().write(data, ctx)
+        : await new Resource(id).patch(data, ctx);
+    if (actor.kind === 'admin')
+      audit('applied', JSON.stringify(data).slice(0, 2000), String(result?.id ?? id ?? ''));
+    return result;
+  }
+
+  async function applyBulk(ops: Any[], failOnErrors: number, actor: CentralActor): Promise<Any[]> {
     const started = performance.now();
     const results: Any[] = [];
     let errors = 0;
-    const ctx = context(device);
     for (const op of ops) {
       if (failOnErrors > 0 && errors >= failOnErrors) break;
       const key = operationKey(op);
       const seen = key ? store.keyResult(key) : undefined;
+      if (seen && seen.device !== ownerFor(actor)) {
+        // Keys are per caller: another caller's key is neither replayed nor applied.
+        errors++;
+        results.push({
+          method: String(op?.method ?? '').toUpperCase(),
+          ...(op?.bulkId ? { bulkId: op.bulkId } : {}),
+          status: '409',
+          response: {
+            schemas: [SCIM.error],
+            status: '409',
+            scimType: 'uniqueness',
+            detail: 'this idempotency key was used by another caller',
+          },
+        });
+        continue;
+      }
       if (seen) {
         stats.duplicates++;
         results.push({ ...(JSON.parse(seen.result) as object), 'urn:cardkiosk:duplicate': true });
         continue;
       }
-      const result = await applyOperation(op, ctx);
+      const result = await applyOperation(op, actor);
       if (Number(result.status) >= 400) errors++;
       else if (key) {
         stats.applied++;
         applications.set(key, (applications.get(key) ?? 0) + 1);
-        store.recordKey({ key, device, result: JSON.stringify(result) });
+        store.recordKey({ key, device: ownerFor(actor), result: JSON.stringify(result) });
       }
       results.push(result);
     }
@@ -334,7 +458,7 @@ export async function buildCentralServer(options: {
     return results;
   }
 
-  async function applyOperation(op: Any, ctx: ResourceContext): Promise<Any> {
+  async function applyOperation(op: Any, actor: CentralActor): Promise<Any> {
     const method = String(op?.method ?? '').toUpperCase();
     const path = typeof op?.path === 'string' ? op.path : '';
     const [, endpoint, id] = path.split('/');
@@ -342,14 +466,14 @@ export async function buildCentralServer(options: {
     const base = { method, ...(op?.bulkId ? { bulkId: op.bulkId } : {}) };
     const location = (rid: string) => `${SCIM_BASE_PATH}/${endpoint}/${rid}`;
     try {
-      if (!Resource)
+      if (!Resource || endpoint === 'CardNumberRanges')
         throw new SCIMMY.Types.Error(400, 'invalidPath' as Any, `unknown path ${path}`);
       if (method === 'POST' && !id) {
-        const r = await new Resource().write(op.data, ctx);
+        const r = await writeAs(actor, 'POST', endpoint, op.data);
         return { ...base, location: location(r.id), status: '201' };
       }
       if (method === 'PATCH' && id) {
-        await new Resource(id).patch(op.data, ctx);
+        await writeAs(actor, 'PATCH', endpoint, op.data, id);
         return { ...base, location: location(id), status: '200' };
       }
       throw new SCIMMY.Types.Error(400, 'invalidSyntax' as Any, `unsupported ${method} ${path}`);
@@ -364,13 +488,22 @@ export async function buildCentralServer(options: {
     }
   }
 
-  const adminPatch = async (type: string, externalId: string, value: Record<string, unknown>) => {
+  /** The demo console's actions: the same authorization and audit as an administrator's SCIM PATCH. */
+  const adminPatch = async (
+    by: string,
+    type: string,
+    externalId: string,
+    value: Record<string, unknown>,
+  ) => {
     await serial(async () => {
       const r = store.list(type).find((x) => x.data.externalId === externalId);
       if (!r) throw new Error(`${type} ${externalId} is not at the centre`);
-      await new TYPES[type]!(r.id).patch(
+      await writeAs(
+        { kind: 'admin', id: by },
+        'PATCH',
+        type,
         { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', value }] },
-        context('central'),
+        r.id,
       );
       await store.commit();
     });
@@ -393,31 +526,33 @@ export async function buildCentralServer(options: {
       await store.close();
     },
     decide: (requestExternalId, decision, reason, by) =>
-      adminPatch('CardRequests', requestExternalId, {
+      adminPatch(by, 'CardRequests', requestExternalId, {
         decision: { value: decision, reason, by, at: new Date().toISOString() },
       }),
     revoke: (cardExternalId, reason, by) =>
-      adminPatch('Cards', cardExternalId, {
+      adminPatch(by, 'Cards', cardExternalId, {
         centralRevocation: { reason, by, at: new Date().toISOString() },
       }),
+    async issueAdminToken(name) {
+      const token = `ckadm_${randomBytes(32).toString('base64url')}`;
+      await store.addAdminToken(name, tokenHash(token));
+      return token;
+    },
     async addEmployee(p) {
       return serial(async () => {
-        const r = await new SCIMMY.Resources.User().write(
-          {
-            schemas: [SCIM.user, SCIM.userExtension],
-            userName: p.userName,
-            displayName: p.name,
-            name: { formatted: p.name },
-            userType: 'employee',
-            active: true,
-            ...(p.email ? { emails: [{ value: p.email, type: 'work', primary: true }] } : {}),
-            [SCIM.userExtension]: {
-              kind: 'employee',
-              ...(p.company ? { company: p.company } : {}),
-            },
-          } as Any,
-          context('central') as Any,
-        );
+        const r = await writeAs({ kind: 'admin', id: 'central-console' }, 'POST', 'Users', {
+          schemas: [SCIM.user, SCIM.userExtension],
+          userName: p.userName,
+          displayName: p.name,
+          name: { formatted: p.name },
+          userType: 'employee',
+          active: true,
+          ...(p.email ? { emails: [{ value: p.email, type: 'work', primary: true }] } : {}),
+          [SCIM.userExtension]: {
+            kind: 'employee',
+            ...(p.company ? { company: p.company } : {}),
+          },
+        });
         await store.commit();
         return String(r.id);
       });

@@ -15,11 +15,25 @@ export interface KeyResult {
   result: string;
 }
 
+/** One line of the centre's audit: who wrote (or was refused) what. */
+export interface CentralAuditEntry {
+  at: string;
+  /** `admin:<name>` or `device:<id>`. */
+  actor: string;
+  action: string;
+  endpoint: string;
+  resourceId: string | null;
+  outcome: 'applied' | 'refused';
+  detail: string;
+}
+
 export class CentralStore {
   private readonly resources = new Map<string, Map<string, StoredResource>>();
   private readonly keys = new Map<string, KeyResult>();
   private dirty: Array<{ type: string; r: StoredResource }> = [];
   private newKeys: KeyResult[] = [];
+  private newAudit: CentralAuditEntry[] = [];
+  private readonly adminTokens = new Map<string, { name: string; created: string }>();
   private lastTick = 0;
   nextNumber: number;
 
@@ -36,7 +50,10 @@ export class CentralStore {
       CREATE TABLE IF NOT EXISTS resources (type TEXT NOT NULL, id TEXT NOT NULL, device TEXT NOT NULL,
         created TEXT NOT NULL, last_modified TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (type, id));
       CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, device TEXT NOT NULL, result TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS admin_tokens (token_sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, created TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, endpoint TEXT NOT NULL, resource_id TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL);`);
     const store = new CentralStore(db, firstNumber);
     for (const row of await db.all<Record<string, string>>('SELECT * FROM resources')) {
       store.map(row.type as string).set(row.id as string, {
@@ -48,6 +65,11 @@ export class CentralStore {
       });
       store.lastTick = Math.max(store.lastTick, Date.parse(row.last_modified as string));
     }
+    for (const row of await db.all<Record<string, string>>('SELECT * FROM admin_tokens'))
+      store.adminTokens.set(row.token_sha256 as string, {
+        name: row.name as string,
+        created: row.created as string,
+      });
     for (const row of await db.all<KeyResult>('SELECT * FROM idempotency'))
       store.keys.set(row.key, row);
     const next = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'nextNumber'");
@@ -100,6 +122,41 @@ export class CentralStore {
     this.newKeys.push(k);
   }
 
+  /** Record an audit line; it commits with the next commit(), together with the change. */
+  audit(entry: CentralAuditEntry): void {
+    this.newAudit.push(entry);
+  }
+
+  async auditLog(): Promise<CentralAuditEntry[]> {
+    const rows = await this.db.all<Record<string, string | null>>(
+      'SELECT at, actor, action, endpoint, resource_id, outcome, detail FROM audit ORDER BY seq',
+    );
+    return rows.map((r) => ({
+      at: String(r.at),
+      actor: String(r.actor),
+      action: String(r.action),
+      endpoint: String(r.endpoint),
+      resourceId: r.resource_id ?? null,
+      outcome: r.outcome === 'refused' ? 'refused' : 'applied',
+      detail: String(r.detail),
+    }));
+  }
+
+  /** The administrator a token's SHA-256 belongs to. */
+  adminByTokenHash(sha256Hex: string): string | undefined {
+    return this.adminTokens.get(sha256Hex)?.name;
+  }
+
+  async addAdminToken(name: string, sha256Hex: string): Promise<void> {
+    const created = new Date().toISOString();
+    await this.db.run('INSERT INTO admin_tokens (token_sha256, name, created) VALUES (?, ?, ?)', [
+      sha256Hex,
+      name,
+      created,
+    ]);
+    this.adminTokens.set(sha256Hex, { name, created });
+  }
+
   keyCount(): number {
     return this.keys.size;
   }
@@ -108,8 +165,10 @@ export class CentralStore {
   async commit(): Promise<void> {
     const dirty = this.dirty;
     const keys = this.newKeys;
+    const audit = this.newAudit;
     this.dirty = [];
     this.newKeys = [];
+    this.newAudit = [];
     await this.db.serialize(async () => {
       await this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -124,6 +183,11 @@ export class CentralStore {
             k.device,
             k.result,
           ]);
+        for (const a of audit)
+          await this.db.run(
+            'INSERT INTO audit (at, actor, action, endpoint, resource_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [a.at, a.actor, a.action, a.endpoint, a.resourceId, a.outcome, a.detail],
+          );
         await this.db.run(
           "INSERT INTO meta (key, value) VALUES ('nextNumber', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
           [String(this.nextNumber)],

@@ -122,6 +122,7 @@ export const userExtensionSchema = new SchemaDefinition(
     text('company'),
     text('validUntil'),
     text('hostExternalId'),
+    ref('host'),
     text('device'),
     history(),
   ],
@@ -272,7 +273,15 @@ export function declareResources(basePath: string): void {
     etag: false,
     changePassword: false,
     // Devices authenticate with TLS client certificates, which RFC 7643's scheme list has no
-    // value for; the scheme is described in the README instead.
+    // value for (described in the README); administrators with a bearer token.
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'Administrator bearer token',
+        description:
+          'A token the centre issued to a named administrator: Authorization: Bearer <token>',
+      },
+    ],
   } as Any);
   SCIMMY.Resources.declare(
     SCIMMY.Resources.User.extend(schemaClass(userExtensionSchema), false) as Any,
@@ -281,7 +290,7 @@ export function declareResources(basePath: string): void {
     if (type !== 'Users') SCIMMY.Resources.declare(Resource, type.slice(0, -1).replace(/ie$/, 'y'));
     Resource.basepath(basePath);
     Resource.ingress((resource: Any, instance: Any, ctx: ResourceContext) => {
-      const data = plain(instance);
+      const data = resolveUserReferences(type, plain(instance), ctx);
       delete data.meta;
       delete data.id;
       const stored = resource.id ? ctx.get(type, resource.id) : undefined;
@@ -304,6 +313,47 @@ export function declareResources(basePath: string): void {
       );
     });
   }
+}
+
+type Json = Record<string, unknown>;
+/** Where each resource type names a person: a card's holder, a request's person, a visitor's host. */
+const USER_REFERENCES: Record<
+  string,
+  { within: (d: Json) => Json | undefined; attribute: string }
+> = {
+  Cards: { within: (d) => d, attribute: 'holder' },
+  CardRequests: { within: (d) => d, attribute: 'person' },
+  Users: { within: (d) => d[SCIM.userExtension] as Json | undefined, attribute: 'host' },
+};
+
+/**
+ * Name every person reference in the centre's own terms: `value` is the centre's User id.
+ * A device sends the centre's id when it knows it (a directory employee, a person already
+ * synced) and always its own id as `externalId`; an `externalId` alone is resolved among the
+ * Users the same device created. A `value` that names no User is refused.
+ */
+function resolveUserReferences(type: string, data: Json, ctx: ResourceContext): Json {
+  const where = USER_REFERENCES[type];
+  const holder = where?.within(data);
+  if (!where || !holder) return data;
+  const { attribute } = where;
+  const ref = holder[attribute] as { value?: unknown; externalId?: unknown } | undefined;
+  if (!ref || typeof ref !== 'object') return data;
+  const value = typeof ref.value === 'string' && ref.value ? ref.value : undefined;
+  const externalId =
+    typeof ref.externalId === 'string' && ref.externalId ? ref.externalId : undefined;
+  let user = value ? ctx.get('Users', value) : undefined;
+  if (value && !user) throw new ScimError(400, 'invalidValue', `${attribute}: no User ${value}`);
+  user ??= externalId
+    ? ctx.list('Users').find((u) => u.data.externalId === externalId && u.device === ctx.device)
+    : undefined;
+  if (user)
+    holder[attribute] = {
+      ...ref,
+      value: user.id,
+      ...(typeof user.data.displayName === 'string' ? { display: user.data.displayName } : {}),
+    };
+  return data;
 }
 
 function toScim(r: StoredResource): Any {

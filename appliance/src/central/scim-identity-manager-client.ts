@@ -22,6 +22,7 @@ import {
   type CentralRevocation,
   type DeliveryOutcome,
   type IdentityManagerClient,
+  personKey,
 } from '../services/sync/identity-manager-client.js';
 import {
   SCIM,
@@ -102,7 +103,9 @@ export class ScimIdentityManagerClient implements IdentityManagerClient {
     const outcomes: DeliveryOutcome[] = [];
     const sent: Array<{ event: OutboxEventRecord; op: BulkOperation }> = [];
     for (const event of events) {
-      const op = toOperation(event, ids.get(linkKey(event)));
+      const op = toOperation(event, ids.get(linkKey(event)), (personId) =>
+        ids.get(personKey(personId)),
+      );
       if (op) sent.push({ event, op });
       else if (sent.length === 0)
         // Nothing to address at the centre (its create was refused); refuse it here too.

@@ -85,8 +85,27 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
+/**
+ * The centre's User id of a person on this device, when the device knows it (a directory
+ * import, or a person whose create the centre acknowledged).
+ */
+export type CentralPersonId = (personId: string) => string | undefined;
+
+/**
+ * A reference to a person, in the centre's terms where the device knows them (`value`, the
+ * centre's User id) and always in the device's (`externalId`), which the centre resolves among
+ * the Users this device created when `value` is absent.
+ */
+function personRef(
+  personId: unknown,
+  central: CentralPersonId,
+): Record<string, unknown> | undefined {
+  const id = str(personId);
+  return id ? defined({ value: central(id), externalId: id }) : undefined;
+}
+
 /** The resource a create event makes at the centre. */
-function createData(e: OutboxEventRecord): Record<string, unknown> {
+function createData(e: OutboxEventRecord, central: CentralPersonId): Record<string, unknown> {
   const p = e.payload;
   const history = [historyEntry(e)];
   switch (e.aggregateType) {
@@ -106,6 +125,7 @@ function createData(e: OutboxEventRecord): Record<string, unknown> {
           company: str(p.company),
           validUntil: str(p.validUntil),
           hostExternalId: str(p.hostPersonId),
+          host: personRef(p.hostPersonId, central),
           history,
         }),
       });
@@ -121,7 +141,7 @@ function createData(e: OutboxEventRecord): Record<string, unknown> {
         validFrom: str(p.validFrom),
         validUntil: str(p.validUntil),
         numberRange: str(p.numberRange),
-        holder: { externalId: str(p.personId) },
+        holder: personRef(p.personId, central),
         request: { externalId: str(p.requestId) },
         pukEscrow: str(p.pukEscrow)
           ? { value: p.pukEscrow, keyId: str(p.pukEscrowKeyId) }
@@ -137,7 +157,7 @@ function createData(e: OutboxEventRecord): Record<string, unknown> {
         state: str(p.to),
         stateReason: str(p.reason),
         requestedBy: str(p.actor),
-        person: { externalId: str(p.personId) },
+        person: personRef(p.personId, central),
         history,
       });
     case 'batch':
@@ -193,9 +213,11 @@ function replaced(e: OutboxEventRecord): Record<string, unknown> {
 export function toOperation(
   e: OutboxEventRecord,
   centralId: string | undefined,
+  centralPersonId: CentralPersonId = () => undefined,
 ): BulkOperation | null {
   const endpoint = ENDPOINT[e.aggregateType];
-  if (isCreate(e)) return { method: 'POST', path: endpoint, bulkId: e.id, data: createData(e) };
+  if (isCreate(e))
+    return { method: 'POST', path: endpoint, bulkId: e.id, data: createData(e, centralPersonId) };
   if (!centralId) return null;
   const historyPath = e.aggregateType === 'person' ? `${SCIM.userExtension}:history` : 'history';
   const value = replaced(e);

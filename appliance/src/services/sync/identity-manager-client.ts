@@ -73,7 +73,8 @@ export interface IdentityManagerClient {
   probe(): Promise<void>;
   /**
    * Deliver events, in the given order per aggregate. `centralIds` holds the centre's ids of
-   * objects created earlier, by `${aggregateType}:${aggregateId}`. Returns outcomes for the
+   * objects created earlier, by `${aggregateType}:${aggregateId}`, including every person the
+   * events refer to (holders, hosts) whose centre id the device knows. Returns outcomes for the
    * events the centre acknowledged, which may be fewer than given (the rest are to be sent
    * again); never an outcome for an event of an aggregate after one that was not acknowledged.
    */
@@ -112,3 +113,12 @@ export class SyncError extends Error {
     return this.code === 'CENTRAL_UNREACHABLE' || this.code === 'CENTRAL_TIMEOUT';
   }
 }
+
+/** The person ids an event names besides its own aggregate: a card's holder, a request's person, a visitor's host. */
+export function referencedPersonIds(e: OutboxEventRecord): string[] {
+  const p = e.payload;
+  return [p.personId, p.hostPersonId].filter((v): v is string => typeof v === 'string' && !!v);
+}
+
+/** The `centralIds` key of a person. */
+export const personKey = (personId: string): string => `person:${personId}`;

@@ -22,6 +22,8 @@ import { newId } from '../workflow-engine.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import type { CentralInbox } from './central-inbox.js';
 import {
+  personKey,
+  referencedPersonIds,
   SyncError,
   type DeliveryOutcome,
   type IdentityManagerClient,
@@ -208,7 +210,21 @@ export class SyncService {
     const { store, client, options } = this.deps;
     const events = await store.read((tx) => tx.outbox.nextForDelivery(options.batchSize));
     if (events.length === 0) return false;
-    const ids = await store.read((tx) => tx.outbox.centralIds(events));
+    const ids = await store.read(async (tx) => {
+      const found = await tx.outbox.centralIds(events);
+      // People the events name (holders, hosts): directory imports carry the centre's id on
+      // the person; the others are linked once their create was acknowledged.
+      for (const personId of new Set(events.flatMap(referencedPersonIds))) {
+        const key = personKey(personId);
+        if (found.has(key)) continue;
+        const linked = await tx.outbox.centralIds([
+          { aggregateType: 'person', aggregateId: personId },
+        ]);
+        const centralId = linked.get(key) ?? (await tx.persons.get(personId))?.centralId;
+        if (centralId) found.set(key, centralId);
+      }
+      return found;
+    });
     const outcomes = await client.deliver(events, ids);
     // The centre answered but took none of it (a transient error on the first operation):
     // a failure like any other, so the backoff applies instead of an immediate resend.

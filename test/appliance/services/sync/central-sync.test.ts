@@ -89,8 +89,13 @@ describe('sync with the central Identity Manager', () => {
   });
 
   it('describes its resource types and schemas through /ResourceTypes and /Schemas', async () => {
-    const res = await fx.central.app.inject({ method: 'GET', url: '/scim/v2/ResourceTypes' });
-    // inject() has no client certificate, so the device CN is unknown, but reads work.
+    // inject() has no client certificate: an administrator's token opens the routes.
+    const authorization = `Bearer ${await fx.central.issueAdminToken('schema-reader')}`;
+    const res = await fx.central.app.inject({
+      method: 'GET',
+      url: '/scim/v2/ResourceTypes',
+      headers: { authorization },
+    });
     const types = (res.json() as { Resources: Array<{ name: string; schema: string }> }).Resources;
     expect(types.map((r) => [r.name, r.schema])).toEqual(
       expect.arrayContaining([
@@ -102,7 +107,7 @@ describe('sync with the central Identity Manager', () => {
       ]),
     );
     const schemas = (
-      await fx.central.app.inject({ method: 'GET', url: '/scim/v2/Schemas' })
+      await fx.central.app.inject({ method: 'GET', url: '/scim/v2/Schemas', headers: { authorization } })
     ).json() as {
       Resources: Array<{ id: string }>;
     };
