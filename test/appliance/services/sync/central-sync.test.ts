@@ -107,7 +107,11 @@ describe('sync with the central Identity Manager', () => {
       ]),
     );
     const schemas = (
-      await fx.central.app.inject({ method: 'GET', url: '/scim/v2/Schemas', headers: { authorization } })
+      await fx.central.app.inject({
+        method: 'GET',
+        url: '/scim/v2/Schemas',
+        headers: { authorization },
+      })
     ).json() as {
       Resources: Array<{ id: string }>;
     };
