@@ -12,6 +12,7 @@ import { dbSnapshot } from '../support/db-snapshot.js';
 import {
   badInputCases,
   operationsOf,
+  unbrokenRequest,
   type BadInputCase,
   type OpenApiDocument,
   type Operation,
@@ -45,6 +46,25 @@ describe('every operation in the OpenAPI document refuses malformed input', () =
     for (const ids of ['POST /api/requests/{id}/approve', 'GET /api/requests', 'POST /api/session'])
       expect(operations.map((o) => o.id)).toContain(ids);
     for (const op of operations) expect(badInputCases(op).length, op.id).toBeGreaterThan(0);
+  });
+
+  it('builds valid requests to break: the unbroken request of each operation passes validation', async () => {
+    // Each case breaks one place of this request; were it invalid already, a case would be
+    // refused for the wrong reason and prove nothing about the place it breaks.
+    const before = await dbSnapshot(t);
+    const invalid: string[] = [];
+    for (const op of operations) {
+      const res = await withDeadline(t.call(unbrokenRequest(op)));
+      if (res === null) {
+        invalid.push(`${op.id}: no answer`);
+        continue;
+      }
+      const message = res.statusCode === 400 ? String(res.json().message) : '';
+      if (/^(body|querystring|params|headers)\b/.test(message))
+        invalid.push(`${op.id}: ${message}`);
+    }
+    expect(invalid).toEqual([]);
+    expect(await dbSnapshot(t)).toEqual(before);
   });
 
   it('answers every case from every caller with a 4xx {error, message} and changes nothing', async () => {

@@ -348,8 +348,8 @@ function urlOf(op: Operation, pathValues: Record<string, string>, query: Record<
   return qs ? `${path}?${qs}` : path;
 }
 
-/** Every malformed request for one operation (without credentials; the caller adds those). */
-export function badInputCases(op: Operation): BadInputCase[] {
+/** The valid request every case breaks in one place: path values, query and body. */
+function unbroken(op: Operation) {
   const pathValues: Record<string, string> = {};
   for (const p of op.pathParams)
     pathValues[p.name] = encodeURIComponent(String(validValue(p.schema)));
@@ -357,6 +357,36 @@ export function badInputCases(op: Operation): BadInputCase[] {
   for (const q of op.query)
     if (q.required && q.schema.default === undefined) query[q.name] = String(validValue(q.schema));
   const body = op.body ? validValue(op.body) : undefined;
+  return { pathValues, query, body };
+}
+
+/** A malformed Idempotency-Key: refused before any handler, after schema validation. */
+export const MALFORMED_IDEMPOTENCY_KEY = 'not a valid key';
+
+/**
+ * The unbroken request itself, to check that what the cases break really is valid: a write
+ * carries a malformed Idempotency-Key, so it is refused after validation and changes nothing.
+ */
+export function unbrokenRequest(op: Operation): InjectOptions {
+  const { pathValues, query, body } = unbroken(op);
+  const request: InjectOptions = {
+    method: op.method as InjectOptions['method'],
+    url: urlOf(op, pathValues, query),
+  };
+  if (!BODY_METHODS.has(op.method)) return request;
+  return {
+    ...request,
+    headers: {
+      'idempotency-key': MALFORMED_IDEMPOTENCY_KEY,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { payload: jsonText(body) } : {}),
+  };
+}
+
+/** Every malformed request for one operation (without credentials; the caller adds those). */
+export function badInputCases(op: Operation): BadInputCase[] {
+  const { pathValues, query, body } = unbroken(op);
   const takesBody = BODY_METHODS.has(op.method);
   let n = 0;
   const cases: BadInputCase[] = [];
@@ -438,7 +468,7 @@ export function badInputCases(op: Operation): BadInputCase[] {
   add('a body sent as text/plain', { url, ...withBody('hello', 'text/plain') });
   add('a body sent as a form', { url, ...withBody('a=1', 'application/x-www-form-urlencoded') });
   for (const [what, key] of [
-    ['an Idempotency-Key with spaces', 'not a valid key'],
+    ['an Idempotency-Key with spaces', MALFORMED_IDEMPOTENCY_KEY],
     ['an Idempotency-Key over 200 characters', 'k'.repeat(201)],
   ] as const) {
     const request = { url, ...validBody };
