@@ -17,7 +17,7 @@ import type { DeviceConfig } from './config.js';
 import { buildApp } from './http/build-app.js';
 import type { AppServices } from './http/app-services.js';
 import { AuditService } from './services/audit-service.js';
-import { AuthService } from './services/auth-service.js';
+import { AuthService, DEFAULT_AUTH_POLICY } from './services/auth-service.js';
 import { BatchService } from './services/batch-service.js';
 import { CardService } from './services/card-service.js';
 import { DeviceStatusService } from './services/device-status-service.js';
@@ -170,7 +170,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     production,
     events,
     requests,
-    auth: new AuthService(store, parts.hasher, random, clock),
+    auth: new AuthService(store, parts.hasher, random, clock, DEFAULT_AUTH_POLICY, events),
     persons: new PersonService(store, clock),
     cards,
     sync,

@@ -3,7 +3,7 @@
  * devices, start the services and listen. On first start it creates the first device
  * administrator and shows its one-time passcode on the console, never in a log.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPivEncoder } from '../../drivers/encoder/index.js';
@@ -18,6 +18,7 @@ import {
 } from '../../drivers/printer/index.js';
 import { configuredProfiles, LocalCertificateAuthority } from './ca/index.js';
 import { composeAppliance } from './compose.js';
+import { FirstAdminPasscodeFile } from './first-admin-passcode-file.js';
 import { loadConfig, type DeviceConfig } from './config.js';
 import { loadOrCreateDeviceSecret } from './crypto/device-secret.js';
 import { nodeRandomSource, systemClock } from './crypto/node-random-source.js';
@@ -140,9 +141,8 @@ function chooseLeds(config: DeviceConfig, log: Logger): StatusLeds {
 /** Show the first admin's one-time passcode where a person sees it and no log keeps it. */
 function revealFirstAdminPasscode(
   passcode: string,
-  stateDir: string,
+  file: FirstAdminPasscodeFile,
   url: string,
-  log: Logger,
 ): void {
   if (process.stdout.isTTY) {
     process.stdout.write(
@@ -151,12 +151,7 @@ function revealFirstAdminPasscode(
     return;
   }
   // Under systemd stdout goes to the journal, which is a log: hand it over in a private file.
-  const file = join(stateDir, 'first-admin-passcode');
-  writeFileSync(file, `${passcode}\n`, { mode: 0o600 });
-  log.warn(
-    { file },
-    'first start: the one-time passcode of device administrator "admin" is in this file (readable by the service user only); it is deleted once changed',
-  );
+  file.write(passcode);
 }
 
 const notifier = notifierFromEnv();
@@ -225,15 +220,12 @@ async function main(): Promise<void> {
     version: VERSION,
     httpLogger: log.child({ module: 'http' }),
   });
+  const passcodeFile = new FirstAdminPasscodeFile(config.stateDir, log);
+  passcodeFile.deleteOnceChanged(appliance.services.events);
   const { firstAdminPasscode } = await appliance.start();
   const url = `http://${config.http.host}:${config.http.port}`;
-  const passcodeFile = join(config.stateDir, 'first-admin-passcode');
-  if (firstAdminPasscode) revealFirstAdminPasscode(firstAdminPasscode, config.stateDir, url, log);
-  else if (existsSync(passcodeFile)) {
-    // Handed over and changed since: the one-time passcode no longer needs to exist.
-    const admin = await store.read((tx) => tx.users.getByUsername('admin'));
-    if (!admin?.mustChangePasscode) rmSync(passcodeFile, { force: true });
-  }
+  if (firstAdminPasscode) revealFirstAdminPasscode(firstAdminPasscode, passcodeFile, url);
+  else await passcodeFile.deleteIfChanged(store);
   const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
   log.info({ address }, 'cardkiosk ready');
   const watchdog = await tellSystemdReady(address, log);

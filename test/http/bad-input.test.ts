@@ -14,6 +14,9 @@ import {
   type Crew,
 } from '../support/workflow-driver.js';
 
+/** A JSON value nested `levels` deep: [[[…"x"…]]]. */
+const nested = (levels: number): unknown => (levels === 0 ? 'x' : [nested(levels - 1)]);
+
 describe('bad input changes nothing', () => {
   let t: TestApp;
   let crew: Crew;
@@ -215,6 +218,41 @@ describe('bad input changes nothing', () => {
       404,
       /not found/,
     ],
+    [
+      'a body nested deeper than 16 levels, even anonymous with an Idempotency-Key',
+      () => ({
+        method: 'POST',
+        url: '/api/session/sign-out',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-0001' },
+        // Deep enough that any recursive walk of the parsed value overflows the stack.
+        payload: `{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
+      }),
+      400,
+      /nests deeper than 16 levels/,
+    ],
+    [
+      'a walk-up nested one level too deep',
+      () => ({
+        method: 'POST',
+        url: '/api/self-service/requests',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ ...visitor, purpose: nested(16) }),
+      }),
+      400,
+      /nests deeper than 16 levels/,
+    ],
+    [
+      'a malformed percent-encoding in the path',
+      () => ({ method: 'GET', url: '/api/self-service/%ZZ' }),
+      400,
+      /not valid percent-encoded UTF-8/,
+    ],
+    [
+      'an overlong UTF-8 sequence in the path',
+      () => ({ method: 'POST', url: '/api/self-service/%C0%AFstatus', payload: {} }),
+      400,
+      /not valid percent-encoded UTF-8/,
+    ],
   ];
 
   for (const [what, build, status, message] of cases) {
@@ -329,6 +367,55 @@ describe('bad input changes nothing', () => {
       expect(await dbSnapshot(t)).toEqual(before);
     });
   }
+
+  it('takes a body nested 16 levels deep, and brackets inside strings are not nesting', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/self-service/requests',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        ...visitor,
+        purpose: '[[[[[[[[[[[[[[[[[[[[{{{{{{{{{{{{{{{{{{{{"\\',
+        photo: nested(15),
+      }),
+    });
+    // Refused by the schema (photo is an object), not by the depth limit.
+    expect(res.json()).toEqual({ error: 'INVALID_INPUT', message: 'body.photo must be object' });
+  });
+
+  it('refuses an infinite, NaN or out-of-range limit or offset on every list with 400', async () => {
+    const admin = await t.staff('lists-admin', [
+      'registration_officer',
+      'card_production_admin',
+      'device_admin',
+    ]);
+    const lists = ['/api/requests', '/api/persons', '/api/cards', '/api/batches', '/api/audit'];
+    const values = ['1e309', '-1e309', 'Infinity', 'NaN', '1.5', '-1', '99999999999'];
+    const before = await dbSnapshot(t);
+    for (const list of lists) {
+      for (const param of ['limit', 'offset']) {
+        for (const value of values) {
+          const res = await t.call({
+            method: 'GET',
+            url: `${list}?${param}=${value}`,
+            cookie: admin.cookie,
+          });
+          expect(res.statusCode, `${list}?${param}=${value}: ${res.body}`).toBe(400);
+          expect(res.json().message).toMatch(new RegExp(`^querystring\\.${param} must`));
+        }
+      }
+    }
+    expect(await dbSnapshot(t)).toEqual(before);
+  });
+
+  it('answers a path parameter over 100 characters with 400 and {error, message}', async () => {
+    const res = await post(t, crew.approver, `/api/requests/${'a'.repeat(101)}/approve`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'INVALID_INPUT',
+      message: 'a path parameter is longer than 100 characters',
+    });
+  });
 
   it('refuses a reused Idempotency-Key with another body, and replays the same one without change', async () => {
     const key = 'walk-up-0001';

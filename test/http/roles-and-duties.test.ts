@@ -110,6 +110,31 @@ describe('roles and separation of duties over HTTP', () => {
     await ok(post(t, crew.approver, `/api/requests/${id}/approve`));
   });
 
+  it('refuses a rejection by whoever requested the card; they cancel it, and another approver may reject', async () => {
+    const both = await t.staff('dual-reject', ['registration_officer', 'approver']);
+    const personId = await addPerson(t, both, 'visitor');
+    const mine = (await produceCard(t, both, personId, 'CCProcVisitorCardWithApproval')).id;
+    const before = await dbSnapshot(t);
+    const res = await post(t, both, `/api/requests/${mine}/reject`, { reason: 'changed my mind' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toEqual({
+      error: 'SEPARATION_OF_DUTIES',
+      message:
+        'whoever requested a card cannot reject it (separation of duties); cancel it instead',
+    });
+    expect(await dbSnapshot(t)).toEqual(before);
+    const cancelled = await ok(
+      post(t, both, `/api/requests/${mine}/cancel`, { reason: 'changed my mind' }),
+    );
+    expect(cancelled.request.state).toBe('cancelled');
+
+    const theirs = (await produceCard(t, both, personId, 'CCProcVisitorCardWithApproval')).id;
+    const rejected = await ok(
+      post(t, crew.approver, `/api/requests/${theirs}/reject`, { reason: 'not expected today' }),
+    );
+    expect(rejected.request.state).toBe('rejected');
+  });
+
   it('has no approval step in a without-approval process', async () => {
     const personId = await addPerson(t, crew.officer, 'visitor');
     const { id, state } = await produceCard(

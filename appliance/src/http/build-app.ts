@@ -2,6 +2,8 @@
  * buildApp(services, options) returns the Fastify instance over already-built services, so
  * tests pass simulators and a temporary database and drive it with inject(). Plugins: cookies,
  * security headers, rate limits, OpenAPI at /docs, session auth, idempotency, one error handler.
+ * Bad input is refused at the edge: bodies over 1 MiB or nested deeper than MAX_JSON_DEPTH at
+ * parse time, numbers that coercion made infinite at validation, undecodable URLs in the router.
  */
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -11,8 +13,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppOptions, AppServices } from './app-services.js';
-import { installErrorHandler } from './plugins/error-handler.js';
+import { frameworkErrorHandler, installErrorHandler } from './plugins/error-handler.js';
+import { finiteNumbersAjvPlugin, requireFiniteNumbers } from './plugins/finite-numbers.js';
 import { installIdempotency } from './plugins/idempotency.js';
+import { installJsonBodyParser } from './plugins/json-body-parser.js';
 import { installSessionAuth } from './plugins/session-auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { certificateAuthorityRoutes } from './routes/certificate-authority.js';
@@ -44,12 +48,17 @@ export async function buildApp(
         useDefaults: true,
         allErrors: false,
       },
+      plugins: [finiteNumbersAjvPlugin],
     },
+    // A URL that does not decode, or an over-long path parameter, gets `{ error, message }` too.
+    frameworkErrors: (err, request, reply) => frameworkErrorHandler(err, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of sharedSchemas) app.addSchema(schema);
   // The API speaks JSON only; anything else is a 415, not a string the schema then refuses.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
+  requireFiniteNumbers(app);
   installErrorHandler(app);
 
   await app.register(cookie);

@@ -17,6 +17,7 @@ import type { Clock, RandomSource } from '../core/ports.js';
 import type { UserRecord } from '../core/records.js';
 import { actorLabel, type Actor, type StaffRole } from '../core/roles.js';
 import type { Store } from '../core/store-ports.js';
+import type { DomainEvents } from './domain-events.js';
 import { newId } from './workflow-engine.js';
 
 export interface PasscodeHasherPort {
@@ -78,6 +79,7 @@ export class AuthService {
     private readonly random: RandomSource,
     private readonly clock: Clock,
     private readonly policy: AuthPolicy = DEFAULT_AUTH_POLICY,
+    private readonly events: DomainEvents | null = null,
   ) {}
 
   /**
@@ -242,6 +244,7 @@ export class AuthService {
         at,
       );
     });
+    this.events?.emit('user.passcode_changed', { userId: user.id, username: user.username });
   }
 
   /** A device administrator adds a staff member; the one-time passcode is returned once. */

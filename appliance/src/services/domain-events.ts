@@ -12,9 +12,16 @@ export interface RequestChanged {
   batchId: string | null;
 }
 
+export interface PasscodeChanged {
+  userId: string;
+  username: string;
+}
+
 export interface DomainEventMap {
   'request.changed': [RequestChanged];
   'device.changed': [];
+  /** A staff member's passcode was changed (never carries the passcode). */
+  'user.passcode_changed': [PasscodeChanged];
 }
 
 export class DomainEvents extends EventEmitter<DomainEventMap> {

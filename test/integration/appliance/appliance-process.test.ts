@@ -62,6 +62,8 @@ describe('the appliance process', () => {
         })
       ).status,
     ).toBe(204);
+    // The handed-over passcode is a working credential until changed, and not a moment longer.
+    expect(existsSync(passcodeFile)).toBe(false);
     const staff: Record<string, HttpSession> = {};
     for (const [name, role] of [
       ['ann', 'approver'],

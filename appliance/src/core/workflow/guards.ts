@@ -49,13 +49,16 @@ export const GUARDS: Readonly<Record<GuardName, Guard>> = {
     process.approval
       ? { code: 'PROCESS_MISMATCH', message: `process ${process.name} needs approval` }
       : null,
-  notRequester: ({ actor, request }) =>
+  notRequester: ({ actor, request, event }) =>
     actor.kind === 'staff' &&
     request.requestedByUserId !== null &&
     actor.userId === request.requestedByUserId
       ? {
           code: 'SEPARATION_OF_DUTIES',
-          message: 'whoever requested a card cannot approve it (separation of duties)',
+          message:
+            event.type === 'reject'
+              ? 'whoever requested a card cannot reject it (separation of duties); cancel it instead'
+              : `whoever requested a card cannot ${event.type} it (separation of duties)`,
         }
       : null,
   reasonGiven: ({ event }) => {

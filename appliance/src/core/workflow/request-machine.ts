@@ -110,11 +110,13 @@ export const REQUEST_MACHINE: StateTable = {
         effects: ['generateCardObject'],
       },
     ],
+    // Rejecting is the approver's decision, so separation of duties holds for it as for
+    // approval; a requester who changed their mind withdraws the request with `cancel`.
     reject: [
       {
         target: 'rejected',
         roles: ['approver', 'central'],
-        guards: ['processRequiresApproval', 'reasonGiven'],
+        guards: ['processRequiresApproval', 'notRequester', 'reasonGiven'],
       },
     ],
     cancel: [

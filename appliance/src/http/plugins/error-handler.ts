@@ -2,8 +2,11 @@
  * The one place errors become HTTP responses: `{ error, message }` with the status the
  * error's code calls for. Validation and parsing failures say what is wrong; anything
  * unexpected is a 500 with a generic message (details go to the log, never to the client).
+ * Errors Fastify's router raises before a route is found (a URL that does not decode, a path
+ * parameter over the router's length limit) come through `frameworkErrors` and get the same
+ * shape; their messages never echo the URL back.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type DomainErrorCode } from '../../core/errors.js';
 
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
@@ -26,72 +29,91 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   SERVICE_UNAVAILABLE: 503,
 };
 
+/** Fastify's router keeps path parameters up to this length (its default, stated here). */
+export const MAX_PATH_PARAM_LENGTH = 100;
+
 export function httpStatusFor(code: DomainErrorCode): number {
   return STATUS_BY_CODE[code];
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof DomainError) {
-      return reply.status(httpStatusFor(err.code)).send({ error: err.code, message: err.message });
-    }
-    if (err.validation) {
-      const first = err.validation[0];
-      const where = err.validationContext ?? 'request';
-      const path = first?.instancePath
-        ? `${where}${first.instancePath.replace(/\//g, '.')}`
-        : where;
-      const extra =
-        first?.keyword === 'additionalProperties'
-          ? ` (${String((first.params as { additionalProperty?: string }).additionalProperty)})`
-          : '';
-      return reply.status(400).send({
-        error: 'INVALID_INPUT',
-        message: `${path} ${first?.message ?? 'is invalid'}${extra}`,
-      });
-    }
-    switch (err.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply
-          .status(413)
-          .send({ error: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' });
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply
-          .status(415)
-          .send({ error: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply
-          .status(400)
-          .send({ error: 'INVALID_INPUT', message: 'the JSON body is empty' });
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return reply
-          .status(400)
-          .send({ error: 'INVALID_INPUT', message: 'the body is not valid JSON' });
-    }
-    if (err instanceof SyntaxError || err.statusCode === 400) {
-      return reply
-        .status(400)
-        .send({ error: 'INVALID_INPUT', message: 'the body is not valid JSON' });
-    }
-    if (err.statusCode === 429) {
-      return reply
-        .status(429)
-        .send({ error: 'RATE_LIMITED', message: 'too many requests; wait a moment and try again' });
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send({ error: 'BAD_REQUEST', message: err.message });
-    }
-    request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({
-      error: 'INTERNAL',
-      message: 'something went wrong on the device; staff can see details in the log',
-    });
-  });
+export interface ErrorAnswer {
+  status: number;
+  body: { error: string; message: string };
+}
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: 'NOT_FOUND',
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
-    }),
-  );
+const answer = (status: number, error: string, message: string): ErrorAnswer => ({
+  status,
+  body: { error, message },
+});
+
+/** The status and `{ error, message }` body for an error; null: unexpected (a 500). */
+export function errorAnswerFor(err: FastifyError): ErrorAnswer | null {
+  if (err instanceof DomainError) return answer(httpStatusFor(err.code), err.code, err.message);
+  if (err.validation) {
+    const first = err.validation[0];
+    const where = err.validationContext ?? 'request';
+    const path = first?.instancePath ? `${where}${first.instancePath.replace(/\//g, '.')}` : where;
+    const extra =
+      first?.keyword === 'additionalProperties'
+        ? ` (${String((first.params as { additionalProperty?: string }).additionalProperty)})`
+        : '';
+    return answer(400, 'INVALID_INPUT', `${path} ${first?.message ?? 'is invalid'}${extra}`);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return answer(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return answer(400, 'INVALID_INPUT', 'the JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return answer(400, 'INVALID_INPUT', 'the body is not valid JSON');
+    case 'FST_ERR_BAD_URL':
+      return answer(400, 'INVALID_INPUT', 'the URL is not valid percent-encoded UTF-8');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return answer(
+        400,
+        'INVALID_INPUT',
+        `a path parameter is longer than ${MAX_PATH_PARAM_LENGTH} characters`,
+      );
+  }
+  if (err instanceof SyntaxError || err.statusCode === 400)
+    return answer(400, 'INVALID_INPUT', 'the body is not valid JSON');
+  if (err.statusCode === 429)
+    return answer(429, 'RATE_LIMITED', 'too many requests; wait a moment and try again');
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return answer(err.statusCode, 'BAD_REQUEST', err.message);
+  return null;
+}
+
+function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = errorAnswerFor(err);
+  if (known) return reply.status(known.status).send(known.body);
+  request.log.error({ err }, 'unhandled error');
+  return reply.status(500).send({
+    error: 'INTERNAL',
+    message: 'something went wrong on the device; staff can see details in the log',
+  });
+}
+
+/** For Fastify's `frameworkErrors` option: router errors raised before any route or hook. */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void sendError(err, request, reply);
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler(sendError);
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // The path is the caller's own input: echo enough to recognise it, not a megabyte of it.
+    const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+    return reply
+      .status(404)
+      .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${shown}` });
+  });
 }

@@ -145,6 +145,40 @@ describe('request state machine, generated from the table', () => {
     ).toBe('approved');
   });
 
+  it('refuses a rejection by whoever requested the card, who may cancel it instead', () => {
+    const p = BUILT_IN_PROCESSES.find((x) => x.approval)!;
+    const officerApprover: Actor = {
+      kind: 'staff',
+      userId: 'u1',
+      username: 'both',
+      roles: ['registration_officer', 'approver'],
+    };
+    const req: RequestSnapshot = {
+      id: REQUEST_ID,
+      state: 'awaiting_approval',
+      requestedByUserId: 'u1',
+    };
+    expect(() =>
+      transition(p, req, { type: 'reject', reason: 'changed my mind' }, officerApprover),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'SEPARATION_OF_DUTIES',
+        message: expect.stringMatching(/cannot reject it .*cancel it instead/),
+      }),
+    );
+    expect(
+      transition(p, req, { type: 'cancel', reason: 'changed my mind' }, officerApprover).next,
+    ).toBe('cancelled');
+    expect(
+      transition(
+        p,
+        { ...req, requestedByUserId: 'u2' },
+        { type: 'reject', reason: 'not expected' },
+        officerApprover,
+      ).next,
+    ).toBe('rejected');
+  });
+
   it('takes approvals and rejections given in the central Identity Manager, and nothing else from it', () => {
     const p = BUILT_IN_PROCESSES.find((x) => x.approval)!;
     const req: RequestSnapshot = {
