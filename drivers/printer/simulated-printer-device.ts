@@ -476,9 +476,16 @@ export class SimulatedPrinterDevice extends EventEmitter {
         return this.cardsSinceCleaning >= this.cleaningIntervalCards ? 'ERR NEED CLEANING' : 'OK';
       case 'Rcr':
         // ASSUMED word for "on the end mark": the guide only says the answer is not OK.
-        return this.ribbonPrints <= 0 ? 'ERROR RIBBON' : 'OK';
-      case 'Rr':
-        return this.ribbonType === 'k' ? 'kb' : this.ribbonType;
+        return this.ribbonPrints <= 0 || this.active.has('ribbon_out') ? 'ERROR RIBBON' : 'OK';
+      case 'Rr': {
+        // An injected mismatch: the ribbon set in the printer is not the one loaded for jobs.
+        const set = this.active.has('ribbon_mismatch')
+          ? this.ribbonType === 'k'
+            ? 'ymcko'
+            : 'k'
+          : this.ribbonType;
+        return set === 'k' ? 'kb' : set;
+      }
       case 'Rco;c':
         return String(this.cardsInserted);
       case 'Rco;p':
