@@ -144,6 +144,7 @@ interface Session {
 /** Which documented read shows that a fault reported during a job has gone. */
 const CLEARED_BY: Partial<Record<PrinterFault, StatusRead>> = {
   ribbon_out: 'Rcr',
+  ribbon_mismatch: 'Rr',
   feeder_empty: 'Sk;f',
   cover_open: 'Rse;o',
   card_jam: 'Rlr;p',
@@ -562,6 +563,7 @@ export class SerialCardPrinter implements CardPrinter {
               fault: 'ribbon_mismatch',
               raw: `ribbon ${reply.value} set, ${this.ribbon} expected (Rr)`,
             });
+          else cleared.add('ribbon_mismatch');
         }
         break;
       case 'Rco;c':
