@@ -186,6 +186,11 @@ export class SerialCardPrinter implements CardPrinter {
   private jobRunning = false;
   /** A card this driver parked (at a chip station) and has not printed or rejected yet. */
   private parked = false;
+  /**
+   * A card a failed job of ours left in the printer (its reject failed too, e.g. cover open):
+   * spoiled, so the next job sends it to the reject box before it takes a blank.
+   */
+  private leftover = false;
   /** A fault a job met, shown until a read shows it gone or a later command succeeds. */
   private jobFault: { fault: PrinterFault; raw: string } | undefined;
   private closed = false;
@@ -270,11 +275,12 @@ export class SerialCardPrinter implements CardPrinter {
       const position = await this.preJobChecks(job, session, { mayHoldOurCard: true });
       // Our card waits at the chip station: print on it (the sensor, where there is one, must
       // still see it). Any other card was refused by the checks above.
-      if (this.parked && position !== 'none') job.cardAlreadyIn();
+      if (this.parked && !this.leftover && position !== 'none') job.cardAlreadyIn();
       else await job.feed('Si');
       await this.sendSequence(job, session, encoded);
       await job.command('Se', [], this.timeouts.print);
       this.parked = false;
+      this.leftover = false;
       await this.restoreErrorMode(job, session);
       return { bytesSent: job.bytesSent };
     });
@@ -285,6 +291,7 @@ export class SerialCardPrinter implements CardPrinter {
     await this.runJob(async (job, session) => {
       await job.command('Ser', [], this.timeouts.eject);
       this.parked = false;
+      this.leftover = false;
       await this.restoreErrorMode(job, session);
     });
   }
@@ -341,10 +348,15 @@ export class SerialCardPrinter implements CardPrinter {
     }
     if (!has('Rlr;p')) return undefined;
     const position = parseCardSensor(await job.read('Rlr;p'));
-    if (position !== undefined && position !== 'none' && !(options.mayHoldOurCard && this.parked)) {
-      throw new PrinterFaultError('card_inside', false, 'a card is already in the printer (Rlr;p)');
+    if (position === undefined || position === 'none') return position;
+    if (options.mayHoldOurCard && this.parked && !this.leftover) return position;
+    if (this.leftover) {
+      await job.command('Ser', [], this.timeouts.eject);
+      this.leftover = false;
+      this.parked = false;
+      return 'none';
     }
-    return position;
+    throw new PrinterFaultError('card_inside', false, 'a card is already in the printer (Rlr;p)');
   }
 
   private async sendSequence(job: Job, session: Session, encoded: EncodedCard): Promise<void> {
@@ -399,6 +411,7 @@ export class SerialCardPrinter implements CardPrinter {
     let raw: string;
     if (error instanceof PrinterRefusedError) {
       const cardFed = error.cardFed || (await job.cardFed());
+      if (cardFed) this.leftover = true;
       this.log.warn({ command: error.command, reply: error.reply, cardFed }, 'printer refused');
       return new PrinterRefusedError(error.command, error.reply, cardFed, error.what);
     }
@@ -432,6 +445,7 @@ export class SerialCardPrinter implements CardPrinter {
       return error instanceof Error ? error : new Error(String(error));
     }
     const cardFed = await job.cardFed();
+    if (cardFed) this.leftover = true;
     this.jobFault = { fault, raw };
     this.publish({ ...this.identity(), state: 'fault', fault, rawFault: raw });
     this.log.warn({ fault, raw, cardFed, command: job.lastCommand }, 'printer fault during job');
