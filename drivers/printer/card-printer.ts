@@ -108,7 +108,8 @@ export class PrinterFaultError extends DeviceError {
     readonly fault: PrinterFault,
     /** true when a blank card was taken from the feeder and is now spoiled. */
     readonly cardFed: boolean,
-    rawFault?: string,
+    /** The printer's own word, or the read that showed the fault. */
+    readonly rawFault?: string,
   ) {
     super('PRINTER_FAULT', `printer fault: ${fault}${rawFault ? ` (${rawFault})` : ''}`);
   }

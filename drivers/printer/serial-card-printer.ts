@@ -417,13 +417,9 @@ export class SerialCardPrinter implements CardPrinter {
     }
     if (error instanceof PrinterFaultError && !error.cardFed && job.stage() === 'setup') {
       // A pre-job check refused: nothing moved.
-      this.jobFault = { fault: error.fault, raw: error.message };
-      this.publish({
-        ...this.identity(),
-        state: 'fault',
-        fault: error.fault,
-        rawFault: error.message,
-      });
+      const raw = error.rawFault ?? error.fault;
+      this.jobFault = { fault: error.fault, raw };
+      this.publish({ ...this.identity(), state: 'fault', fault: error.fault, rawFault: raw });
       return error;
     }
     if (error instanceof ReplyFault) {
