@@ -30,6 +30,7 @@ import type {
   Logger,
 } from './services/ports.js';
 import { ProductionService } from './services/production-service.js';
+import { PrinterMaintenanceService } from './services/printer-maintenance-service.js';
 import { RequestService } from './services/request-service.js';
 import { WorkflowEngine } from './services/workflow-engine.js';
 import type { SecretEscrow } from './core/secret-escrow.js';
@@ -183,6 +184,14 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     ),
     audit: new AuditService(store),
     status,
+    printerMaintenance: new PrinterMaintenanceService({
+      store,
+      printer: parts.printer,
+      production,
+      clock,
+      events,
+      log: log.child({ module: 'services.printer' }),
+    }),
   };
   const walkUpKinds = (['visitor', 'contractor', 'employee'] as const).filter((k) => {
     const name = config.walkUp[k];

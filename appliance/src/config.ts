@@ -152,11 +152,22 @@ export const DeviceConfigSchema = Type.Object(
       Type.Object({
         driver: Type.Literal('simulated'),
         cycleScale: Type.Optional(Type.Number({ minimum: 0 })),
+        /** Which documented printer the simulator plays (default quantum). */
+        model: Type.Optional(
+          Type.Union(
+            ['tattoo', 'new_pebble', 'dualys', 'quantum', 'kiosk', 'primacy'].map((m) =>
+              Type.Literal(m),
+            ),
+          ),
+        ),
       }),
       Type.Object({
         driver: Type.Literal('serial'),
         path: Type.String(),
+        /** The speed `Pcom` set on the printer (its serial port is off as shipped). */
         baudRate: Type.Integer({ minimum: 1200 }),
+        /** The ribbon loaded: `ymcko` (colour) or `k` (black). Default ymcko. */
+        ribbon: Type.Optional(Type.Union([Type.Literal('ymcko'), Type.Literal('k')])),
       }),
     ]),
     encoder: Type.Union([

@@ -15,6 +15,7 @@ import {
   createSimulatedCardPrinter,
   SerialCardPrinter,
   type CardPrinter,
+  type SimulatedModel,
 } from '../../drivers/printer/index.js';
 import { configuredProfiles, LocalCertificateAuthority } from './ca/index.js';
 import { composeAppliance } from './compose.js';
@@ -67,11 +68,17 @@ async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPri
     return new SerialCardPrinter({
       path: config.printer.path,
       baudRate: config.printer.baudRate,
+      ...(config.printer.ribbon ? { ribbon: config.printer.ribbon } : {}),
       logger: log.child({ module: 'drivers.printer' }),
     });
   }
-  log.info('printer: simulated (in-process)');
-  return createSimulatedCardPrinter({ device: { timeScale: config.printer.cycleScale ?? 0.05 } });
+  log.info({ model: config.printer.model ?? 'quantum' }, 'printer: simulated (in-process)');
+  return createSimulatedCardPrinter({
+    device: {
+      timeScale: config.printer.cycleScale ?? 0.05,
+      ...(config.printer.model ? { model: config.printer.model as SimulatedModel } : {}),
+    },
+  });
 }
 
 async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEncoder> {

@@ -13,11 +13,18 @@ export type PrinterFault =
   | 'feeder_empty'
   | 'card_jam'
   | 'cover_open'
-  | 'offline'
+  | 'hopper_full'
+  | 'cleaning_due'
+  /** A card is in the printer that this job did not put there. */
+  | 'card_inside'
+  | 'magnetic'
   | 'not_answering'
   | 'mechanical';
 
 export type PrinterState = 'ready' | 'printing' | 'fault';
+
+/** Something to see to before it stops production (lobby warnings). */
+export type PrinterWarning = 'ribbon_low' | 'feeder_near_empty' | 'cleaning_due';
 
 export interface PrinterStatus {
   state: PrinterState;
@@ -27,10 +34,25 @@ export interface PrinterStatus {
   rawFault?: string;
   model?: string;
   serialNumber?: string;
+  firmware?: string;
+  /** The model family the driver placed the printer in, and its capabilities as learned. */
+  family?: string;
+  /** Reads this printer answered at connect time (the ones it is polled with). */
+  capabilities?: string[];
+  /** `Rr`: the ribbon type the printer has set. */
+  ribbonType?: string;
   /** Blank cards left in the feeder, when the device can tell. */
   cardsInFeeder?: number;
-  /** Ribbon prints left, when the device can tell. */
+  /** Ribbon prints left, when the device can tell (`Rrt;count`, or `Rco;l` "not accurate"). */
   ribbonRemaining?: number;
+  /** `Rco;c`: cards the printer has taken in over its life. */
+  cardsInserted?: number;
+  /** `Rco;p`: ribbon panels printed over its life. */
+  panelsPrinted?: number;
+  /** Cover as the sensor says, when the model has one (`Rse;o`). */
+  cover?: 'open' | 'closed' | 'unknown';
+  /** Warnings for the production administrator; empty when nothing needs doing. */
+  warnings?: PrinterWarning[];
 }
 
 /** An RGBA raster of one card side, row-major, 4 bytes per dot. */
@@ -70,6 +92,11 @@ export interface CardPrinter {
   print(artwork: CardArtwork): Promise<PrintJobCounters>;
   /** Eject the card in the printer to the reject tray (a spoiled card). No-op when empty. */
   reject(): Promise<void>;
+  /**
+   * Run the printer's cleaning cycle (`Scp`, guide p. 41): the operator has loaded a cleaning
+   * card. Throws PrinterFaultError on a fault, DeviceError when the model has no cleaning cycle.
+   */
+  clean(): Promise<void>;
   /** Subscribe to status changes (polling or unsolicited); returns an unsubscribe function. */
   onStatus(listener: (status: PrinterStatus) => void): () => void;
   close(): Promise<void>;
@@ -81,8 +108,28 @@ export class PrinterFaultError extends DeviceError {
     readonly fault: PrinterFault,
     /** true when a blank card was taken from the feeder and is now spoiled. */
     readonly cardFed: boolean,
-    rawFault?: string,
+    /** The printer's own word, or the read that showed the fault. */
+    readonly rawFault?: string,
   ) {
     super('PRINTER_FAULT', `printer fault: ${fault}${rawFault ? ` (${rawFault})` : ''}`);
+  }
+}
+
+/**
+ * The printer refused a command of the job (`ERROR CDE`, `ERROR PARAMETRES`,
+ * `OPT NOT AVAILABLE`), or the model does not document what the job needs. Nothing of the
+ * job was printed; `cardFed` says whether a blank is now spoiled.
+ */
+export class PrinterRefusedError extends DeviceError {
+  override readonly name = 'PrinterRefusedError';
+  constructor(
+    readonly command: string,
+    /** The printer's answer, or why the driver did not send the command. */
+    readonly reply: string,
+    readonly cardFed: boolean,
+    /** What was refused, in words: "the k panel download (front)". */
+    readonly what: string,
+  ) {
+    super('DEVICE_PROTOCOL', `the printer refused ${what}: ${reply}`);
   }
 }

@@ -17,7 +17,9 @@ export {
 } from './simulated-card-printer.js';
 export {
   SimulatedPrinterDevice,
+  SIMULATED_MODELS,
   REAL_CYCLE_TIMES_MS,
+  type SimulatedModel,
   type CycleTimesMs,
   type FaultStage,
   type SimulatedFault,
@@ -30,3 +32,9 @@ export {
   type SimulatedPrinterBinding,
 } from './simulated-printer-binding.js';
 export { encodeCardPanels, type EncodedCard, type RibbonType } from './panel-encoder.js';
+export {
+  MODEL_PROFILES,
+  familyOfModelName,
+  type PrinterFamily,
+  type PrinterModelProfile,
+} from './printer-models.js';

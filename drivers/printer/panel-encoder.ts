@@ -8,8 +8,12 @@
  * - pure black pixels (text and codes, rendered without anti-aliasing) go to the 1-bit K panel,
  *   not to three 7-bit colour panels;
  * - a colour panel with no ink is not downloaded at all;
- * - every panel is sent with `Dbc` starting at its first inked line and ending at its last one;
- * - lines are compressed: K/O per line (blank, full, or "n useful bytes"), Y/M/C as runs.
+ * - lines are compressed: K/O per line (blank, full, or "n useful bytes"), Y/M/C as runs, so
+ *   a blank line costs one byte (K/O) or two (Y/M/C).
+ * Every inked panel is sent whole (lines 0…1015) in the `Dbc;panel;levels;nbytes` form: that
+ * is what every capture of Evolis' Windows driver shows (1016 lines each); the guide's
+ * first-line form (p. 15) would save at most 2 kB a panel and no capture confirms a printer
+ * takes it.
  *
  * Geometry (guide p. 14, "printing direction"): a panel is 1016 lines of 648 dots; line L is
  * column x = L of the landscape card, and dot d of a line is row y = 647 − d (the bitmap is
@@ -49,7 +53,7 @@ const MONO_BLACK_LINE = 0xff;
 
 export interface EncodedPanel {
   panel: PanelName;
-  /** First line carried; lines before it and after the last carried line are blank. */
+  /** First line carried (0: whole panels are sent, see the top). */
   firstLine: number;
   /** Lines carried in `data`. */
   lineCount: number;
@@ -163,8 +167,8 @@ export function assertCardRaster(image: RasterImage): void {
 // K and O panels: 1 bit per dot, 81 bytes per line (guide §4 "Compression of K and O")
 
 /**
- * Compresses a whole 1016 × 81-byte panel, keeping only the lines from the first to the last
- * inked one. Returns undefined for a blank panel (nothing to send).
+ * Compresses a whole 1016 × 81-byte panel, every line (see the top for why). Returns
+ * undefined for a blank panel (nothing to send).
  */
 export function compressMonoPanel(
   bits: Uint8Array,
@@ -176,7 +180,7 @@ export function compressMonoPanel(
   });
   if (!range) return undefined;
   const out: number[] = [];
-  for (let line = range.first; line <= range.last; line++) {
+  for (let line = 0; line < PANEL_LINES; line++) {
     const row = bits.subarray(line * MONO_BYTES_PER_LINE, (line + 1) * MONO_BYTES_PER_LINE);
     let last = MONO_BYTES_PER_LINE - 1;
     while (last >= 0 && row[last] === 0) last--;
@@ -189,8 +193,8 @@ export function compressMonoPanel(
     }
   }
   return {
-    firstLine: range.first,
-    lineCount: range.last - range.first + 1,
+    firstLine: 0,
+    lineCount: PANEL_LINES,
     data: Uint8Array.from(out),
   };
 }
@@ -229,7 +233,7 @@ export function compressColourPanel(
   );
   if (!range) return undefined;
   const out: number[] = [];
-  for (let line = range.first; line <= range.last; line++) {
+  for (let line = 0; line < PANEL_LINES; line++) {
     const row = levels.subarray(line * DOTS_PER_LINE, (line + 1) * DOTS_PER_LINE);
     let last = DOTS_PER_LINE - 1;
     while (last >= 0 && row[last] === 0) last--;
@@ -250,14 +254,20 @@ export function compressColourPanel(
     if (last < DOTS_PER_LINE - 1) out.push(RUN_FLAG, 0);
   }
   return {
-    firstLine: range.first,
-    lineCount: range.last - range.first + 1,
+    firstLine: 0,
+    lineCount: PANEL_LINES,
     data: Uint8Array.from(out),
   };
 }
 
-/** Inverse of `compressColourPanel`: 1016 × 648 levels. Throws RangeError on bad data. */
-export function decompressColourPanel(firstLine: number, data: Uint8Array): Uint8Array {
+/**
+ * Inverse of `compressColourPanel` for any documented depth (guide p. 5): `bits` 7 (128
+ * levels), 6 or 5. In the 6- and 5-bit modes the run byte's bits 6 (and 5) each add 256 to
+ * the counter. Returns 1016 × 648 levels; throws RangeError on bad data.
+ */
+export function decompressColourPanel(firstLine: number, data: Uint8Array, bits = 7): Uint8Array {
+  if (bits !== 5 && bits !== 6 && bits !== 7) throw new RangeError(`colour depth ${bits}`);
+  const valueMask = (1 << bits) - 1;
   const out = new Uint8Array(PANEL_LINES * DOTS_PER_LINE);
   let line = firstLine;
   let dot = 0;
@@ -270,17 +280,20 @@ export function decompressColourPanel(firstLine: number, data: Uint8Array): Uint
     if (line >= PANEL_LINES) throw new RangeError('colour data runs past the last line');
     const byte = data[i++]!;
     if ((byte & RUN_FLAG) === 0) {
-      out[line * DOTS_PER_LINE + dot] = byte;
+      out[line * DOTS_PER_LINE + dot] = byte & valueMask;
       dot++;
     } else {
       if (i >= data.length) throw new RangeError('colour run without a counter');
-      const count = data[i++]!;
+      let count = data[i++]!;
+      // Bits between the flag and the value extend the counter by 256 each (5/6-bit modes).
+      for (let b = bits; b < 7; b++) if (byte & (1 << b)) count += 256;
       if (count === 0) {
         endLine();
         continue;
       }
       if (dot + count > DOTS_PER_LINE) throw new RangeError('colour run past the end of a line');
-      out.fill(byte & ~RUN_FLAG, line * DOTS_PER_LINE + dot, line * DOTS_PER_LINE + dot + count);
+      const at = line * DOTS_PER_LINE + dot;
+      out.fill(byte & valueMask, at, at + count);
       dot += count;
     }
     if (dot === DOTS_PER_LINE) endLine();

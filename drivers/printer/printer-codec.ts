@@ -1,22 +1,21 @@
 /**
  * The Evolis escape-command protocol as bytes ⇄ typed values, with no I/O: building command
- * frames (host side), parsing command frames (printer side, used by the simulator), building
- * and parsing replies, and mapping reply words to `PrinterFault`. Both frame parsers take
+ * frames (host side), parsing command frames (printer side, used by the simulator), splitting
+ * and classifying replies, and mapping reply words to `PrinterFault`. Both frame parsers take
  * bytes in chunks split at any boundary.
  *
  * Sources (Evolis Card Printers Programming Guide, A5013 rev. E, "the guide"):
  * - §3 Communication protocol (p. 4): `ESC Cmd;p1;…;pn CR`; the ESC is optional after a CR.
- * - §8 D commands (p. 14–16): `Db;panel;bits;data` downloads a whole 1016 × 648 panel;
- *   `Dbc;panel;firstLine;length;data` downloads a compressed panel (or part of one, for
- *   half-panel ribbons) — the field order of `Dbc` matches the open-source Printer::EVOLIS
- *   simulator that decodes captured Windows-driver streams.
- * - Reply words (`OK`, `ERROR CDE`, `ERROR PARAMETRES`, `FEEDER EMPTY`, `CARD JAM`,
- *   `COVER OPEN`, `ERROR RIBBON`, `ERROR HEAD`, …) follow the table of answers in Evolis' own
- *   SDK sample code (the `CPrinter` class of the Evolis .NET sample); `ERR RIB DETECTION` is
- *   what later firmware answers to ribbon reads when no ribbon is found.
- *
- * Where the readable pages are silent we say so with ASSUMED: replies end with CR like
- * commands do; `Rst` answers `READY`, `BUSY`, `OFFLINE` or the word of the fault in force.
+ * - §4 (p. 6): `Dbc;panel;levels;nbytes;data`, levels 2 for K/O, 32/64/128 for colour — the
+ *   form Evolis' Windows driver sends (`Dbc;k;2;83312;…`, dpavlin/Printer-EVOLIS
+ *   test.windows/). §8 (p. 15) adds a first-line field: `Dbc;panel;levels;firstLine;nbytes`.
+ *   `Db;panel;levels;data` (p. 14) downloads a whole uncompressed panel.
+ * - Answers: `OK`; rejections `ERROR CDE`, `ERROR PARAMETRES`, `OPT NOT AVAILABLE`; fault
+ *   words from the answer table of Evolis' `CPrinter` sample class, `ERR CARD` and
+ *   `ERR NEED CLEANING` from the guide (p. 34), `ERR RIB DETECTION` from newer firmware
+ *   (third-party code on the Evolis SDK). The SDK treats any answer starting `ERR` as an error.
+ * - How a reply ends is not in the guide; the one open driver that reads replies (over USB)
+ *   stops at a NUL. We accept CR, LF or NUL, and drop the empty line a CR LF pair leaves.
  */
 
 import type { PrinterFault } from './card-printer.js';
@@ -75,19 +74,30 @@ export function encodeCommand(name: string, ...params: Array<string | number>): 
   return frame;
 }
 
+/** Levels a download may carry (guide p. 6, p. 14): 2 for K/O, 32/64/128 for Y/M/C. */
+export type DownloadLevels = 2 | 32 | 64 | 128;
+
 /**
- * `ESC Dbc;panel;firstLine;length;<data> CR`: a compressed download of lines
- * `firstLine … firstLine + (lines in data) − 1`; lines outside it are blank (guide p. 15–16).
+ * `ESC Dbc;panel;levels;nbytes;<data> CR` (guide p. 6, the form Evolis' driver sends), or with
+ * `firstLine` the guide's p. 15 form `ESC Dbc;panel;levels;firstLine;nbytes;<data> CR`.
  */
 export function encodeCompressedDownload(
   panel: PanelName,
-  firstLine: number,
+  levels: DownloadLevels,
   data: Uint8Array,
+  firstLine?: number,
 ): Uint8Array {
-  if (!Number.isInteger(firstLine) || firstLine < 0 || firstLine >= PANEL_LINES) {
+  if (DOWNLOAD_BITS[levels] === undefined) throw new RangeError(`levels ${levels} not documented`);
+  if (MONO_PANELS.includes(panel) !== (levels === 2))
+    throw new RangeError(`panel ${panel} cannot carry ${levels} levels`);
+  if (
+    firstLine !== undefined &&
+    (!Number.isInteger(firstLine) || firstLine < 0 || firstLine >= PANEL_LINES)
+  ) {
     throw new RangeError(`first line ${firstLine} outside 0…${PANEL_LINES - 1}`);
   }
-  const header = textEncoder.encode(`Dbc;${panel};${firstLine};${data.length};`);
+  const fields = firstLine === undefined ? [levels, data.length] : [levels, firstLine, data.length];
+  const header = textEncoder.encode(`Dbc;${panel};${fields.join(';')};`);
   const frame = new Uint8Array(1 + header.length + data.length + 1);
   frame[0] = ESC;
   frame.set(header, 1);
@@ -130,12 +140,16 @@ export type CommandParseEvent =
 type CommandParserState =
   | { at: 'idle' }
   | { at: 'header'; bytes: number[] }
+  /** After `Dbc;panel;levels;N;` with N ≤ 1015: N is a first line if digits and `;` follow. */
+  | { at: 'firstLineOrData'; name: string; params: string[]; digits: number[] }
   | { at: 'data'; name: string; params: string[]; data: Uint8Array; filled: number }
   | { at: 'trailer'; name: string; params: string[]; data: Uint8Array };
 
 /**
  * Splits a byte stream into commands. `Db`/`Dbc` carry binary data that may contain CR, so
- * their payload is read by length (from p2 for `Db`, from p3 for `Dbc`), then the CR.
+ * their payload is read by length (from the levels for `Db`, from nbytes for `Dbc`), then the
+ * CR. `Dbc` comes in two documented forms; `Dbc;k;2;N;` is the p. 6 form when N cannot be a
+ * line (N ≥ 1016, which every whole-panel download is) or when no `digits;` follows it.
  */
 export class CommandFrameParser {
   private state: CommandParserState = { at: 'idle' };
@@ -202,6 +216,11 @@ export class CommandFrameParser {
                 reason: 'bad download header',
               });
               this.state = { at: 'idle' };
+            } else if (payload === 'firstLineOrData') {
+              const fields = textDecoder.decode(Uint8Array.from(state.bytes)).split(SEPARATOR);
+              fields.pop();
+              const [name = '', ...params] = fields;
+              this.state = { at: 'firstLineOrData', name, params, digits: [] };
             } else if (payload) {
               this.state =
                 payload.length === 0
@@ -227,6 +246,25 @@ export class CommandFrameParser {
             });
             this.state = { at: 'idle' };
           }
+          break;
+        }
+        case 'firstLineOrData': {
+          const byte = chunk[i]!;
+          i += 1;
+          if (byte >= 0x30 && byte <= 0x39 && state.digits.length < 7) {
+            state.digits.push(byte);
+            break;
+          }
+          if (byte === SEPARATOR.charCodeAt(0) && state.digits.length > 0) {
+            // The p. 15 form: the number before was the first line, this one is nbytes.
+            const nbytes = textDecoder.decode(Uint8Array.from(state.digits));
+            this.state = this.dataState(state.name, [...state.params, nbytes], Number(nbytes));
+            break;
+          }
+          // The p. 6 form: what we held back was payload.
+          const held = Uint8Array.from([...state.digits, byte]);
+          this.state = this.dataState(state.name, state.params, Number(state.params[2]));
+          events.push(...this.push(held));
           break;
         }
         case 'data': {
@@ -267,6 +305,12 @@ export class CommandFrameParser {
     return events;
   }
 
+  private dataState(name: string, params: string[], length: number): CommandParserState {
+    return length === 0
+      ? { at: 'trailer', name, params, data: new Uint8Array(0) }
+      : { at: 'data', name, params, data: new Uint8Array(length), filled: 0 };
+  }
+
   /** Discards a partial frame (the line dropped, or the host reset). */
   reset(): void {
     this.state = { at: 'idle' };
@@ -278,7 +322,8 @@ export class CommandFrameParser {
    */
   private payloadAfterHeader(
     bytes: number[],
-  ): { name: string; params: string[]; length: number } | 'invalid' | undefined {
+  ):
+    { name: string; params: string[]; length: number } | 'invalid' | 'firstLineOrData' | undefined {
     const fields = textDecoder.decode(Uint8Array.from(bytes)).split(SEPARATOR);
     fields.pop(); // the empty field after the trailing ';'
     const [name, ...params] = fields;
@@ -288,15 +333,16 @@ export class CommandFrameParser {
       return { name, params, length: (PANEL_LINES * DOTS_PER_LINE * bits) / 8 };
     }
     if (name === 'Dbc' && params.length === 3) {
-      const length = Number(params[2]);
       if (
         !isPanelName(params[0]) ||
-        !/^\d+$/.test(params[1] ?? '') ||
-        !/^\d+$/.test(params[2] ?? '')
+        DOWNLOAD_BITS[Number(params[1])] === undefined ||
+        !/^\d{1,7}$/.test(params[2] ?? '')
       ) {
         return 'invalid';
       }
-      return { name, params, length };
+      const n = Number(params[2]);
+      if (n < PANEL_LINES) return 'firstLineOrData';
+      return { name, params, length: n };
     }
     return undefined;
   }
@@ -313,19 +359,24 @@ export function isPanelName(value: string | undefined): value is PanelName {
 // ---------------------------------------------------------------------------------------------
 // Replies
 
-/** A reply as sent by the printer: its text then CR (ASSUMED terminator, see top). */
-export function encodeReply(text: string): Uint8Array {
+/**
+ * A reply as the simulator sends it: its text then one terminator. The guide does not say
+ * which; CR is the default (commands end with CR), the simulated models may use LF or NUL.
+ */
+export function encodeReply(text: string, terminator: ReplyTerminator = 'cr'): Uint8Array {
   const body = textEncoder.encode(text);
   const frame = new Uint8Array(body.length + 1);
   frame.set(body);
-  frame[body.length] = CR;
+  frame[body.length] = terminator === 'cr' ? CR : terminator === 'lf' ? LF : NUL;
   return frame;
 }
 
+export type ReplyTerminator = 'cr' | 'lf' | 'nul';
+
 /**
- * Splits the printer's byte stream into reply lines. LF and NUL are ignored (some firmware
- * sends CR LF; USB adapters may pad with NULs). A line longer than any real reply is
- * reported as an overflow so that a babbling line cannot grow memory without bound.
+ * Splits the printer's byte stream into reply lines ended by CR, LF or NUL. A terminator
+ * right after another one ends nothing (CR LF, or NUL padding). A line longer than any real
+ * reply is reported as an overflow so a babbling line cannot grow memory without bound.
  */
 export class ReplyFrameParser {
   private buffer: number[] = [];
@@ -333,10 +384,12 @@ export class ReplyFrameParser {
   push(chunk: Uint8Array): Array<{ text: string } | { overflow: Uint8Array }> {
     const out: Array<{ text: string } | { overflow: Uint8Array }> = [];
     for (const byte of chunk) {
-      if (byte === CR) {
-        out.push({ text: textDecoder.decode(Uint8Array.from(this.buffer)) });
-        this.buffer = [];
-      } else if (byte !== LF && byte !== NUL) {
+      if (byte === CR || byte === LF || byte === NUL) {
+        if (this.buffer.length > 0) {
+          out.push({ text: textDecoder.decode(Uint8Array.from(this.buffer)) });
+          this.buffer = [];
+        }
+      } else {
         this.buffer.push(byte);
         if (this.buffer.length > MAX_REPLY_BYTES) {
           out.push({ overflow: Uint8Array.from(this.buffer) });
@@ -347,7 +400,7 @@ export class ReplyFrameParser {
     return out;
   }
 
-  /** Bytes received since the last CR (a truncated reply, when the line goes quiet). */
+  /** Bytes received since the last terminator (a truncated reply, when the line goes quiet). */
   pending(): number {
     return this.buffer.length;
   }
@@ -359,35 +412,49 @@ export class ReplyFrameParser {
 
 export type PrinterReply =
   | { kind: 'ok' }
-  /** The answer of a read command (`R…`). */
+  /** The answer of a read command (`R…`, `Sk`). */
   | { kind: 'value'; value: string }
   /** A fault the operator can act on, with the printer's own word kept. */
   | { kind: 'fault'; fault: PrinterFault; raw: string }
-  /** `ERROR CDE` / `ERROR PARAMETRES`: the printer refused the command itself (a driver bug). */
+  /**
+   * `ERROR CDE` / `ERROR PARAMETRES` / `OPT NOT AVAILABLE`: the printer refused the command
+   * itself. To a read, `ERROR CDE` means the model does not have it (a capability, not a fault).
+   */
   | { kind: 'rejected'; raw: string }
   /** Not a reply this protocol knows: noise on the line or a corrupted answer. */
   | { kind: 'garbled'; raw: string };
 
-/** Reply words that name a fault, and the fault they stand for. */
-export const FAULT_WORDS: Readonly<Record<string, PrinterFault>> = {
-  'ERROR RIBBON': 'ribbon_out',
-  'ERR RIB DETECTION': 'ribbon_out',
-  'FEEDER EMPTY': 'feeder_empty',
-  'CARD JAM': 'card_jam',
-  'COVER OPEN': 'cover_open',
-  'HOPPER DOOR': 'cover_open',
-  OFFLINE: 'offline',
-  'ERROR HEAD': 'mechanical',
-  'ERROR HOPPER': 'mechanical',
-  'HOPPER FULL': 'mechanical',
-  'ERROR TIME OUT': 'mechanical',
-  'NEED CLEANING': 'mechanical',
-  'ERROR UNKNOW': 'mechanical',
-  ERROR: 'mechanical',
+/**
+ * Every fault word the protocol notes list, and the state it stands for, with its source.
+ * `ERR CARD`, `ERR NEED CLEANING` and `NO CARD` are sensor answers to `Rlr` (guide p. 34);
+ * sent in answer to any other command they are the fault below.
+ */
+export const FAULT_WORDS: Readonly<Record<string, { fault: PrinterFault; source: string }>> = {
+  'ERROR RIBBON': { fault: 'ribbon_out', source: 'CPrinter sample' },
+  'ERR RIB DETECTION': { fault: 'ribbon_out', source: 'newer firmware (SDK users)' },
+  'FEEDER EMPTY': { fault: 'feeder_empty', source: 'CPrinter sample' },
+  'CARD JAM': { fault: 'card_jam', source: 'CPrinter sample' },
+  'COVER OPEN': { fault: 'cover_open', source: 'CPrinter sample' },
+  'HOPPER DOOR': { fault: 'cover_open', source: 'CPrinter sample' },
+  'HOPPER FULL': { fault: 'hopper_full', source: 'CPrinter sample' },
+  'ERROR HEAD': { fault: 'mechanical', source: 'CPrinter sample' },
+  'ERROR HOPPER': { fault: 'mechanical', source: 'CPrinter sample' },
+  'ERROR TIME OUT': { fault: 'mechanical', source: 'CPrinter sample' },
+  'NEED CLEANING': { fault: 'cleaning_due', source: 'CPrinter sample' },
+  'ERR NEED CLEANING': { fault: 'cleaning_due', source: 'guide p. 34' },
+  'ERROR MAGN': { fault: 'magnetic', source: 'CPrinter sample' },
+  'ERROR MAGN DATA': { fault: 'magnetic', source: 'CPrinter sample' },
+  'ERROR MAGN CHECKSUM': { fault: 'magnetic', source: 'CPrinter sample' },
+  'ERROR CHECKSUM': { fault: 'magnetic', source: 'guide p. 7 (NACK K: magnetic checksum)' },
+  'ERROR UNKNOW': { fault: 'mechanical', source: 'CPrinter sample' },
+  'ERR CARD': { fault: 'card_inside', source: 'guide p. 34' },
+  ERROR: { fault: 'mechanical', source: 'CPrinter sample' },
 };
 
-/** The word the printer uses for each fault (the simulator answers with these). */
-export const FAULT_REPLY_WORD: Readonly<Record<Exclude<PrinterFault, 'not_answering'>, string>> = {
+/** The word the simulator answers for each fault it can be given. */
+export const FAULT_REPLY_WORD: Readonly<
+  Record<Exclude<PrinterFault, 'not_answering' | 'card_inside'>, string>
+> = {
   ribbon_out: 'ERROR RIBBON',
   // The printer has one word for "no ribbon or bad ribbon"; the driver tells the two apart by
   // asking for the job's ribbon type again (see SerialCardPrinter).
@@ -395,51 +462,124 @@ export const FAULT_REPLY_WORD: Readonly<Record<Exclude<PrinterFault, 'not_answer
   feeder_empty: 'FEEDER EMPTY',
   card_jam: 'CARD JAM',
   cover_open: 'COVER OPEN',
-  offline: 'OFFLINE',
+  hopper_full: 'HOPPER FULL',
+  cleaning_due: 'NEED CLEANING',
+  magnetic: 'ERROR MAGN',
   mechanical: 'ERROR HEAD',
 };
 
-const REJECTION_WORDS = new Set(['ERROR CDE', 'ERROR PARAMETRES', 'OPT NOT AVAILABLE']);
+export const REJECTION_WORDS: ReadonlySet<string> = new Set([
+  'ERROR CDE',
+  'ERROR PARAMETRES',
+  'OPT NOT AVAILABLE',
+]);
+
+/** Answers of `Rlr;p` / `Rlr;r` that are sensor values, not faults (guide p. 34). */
+const RLR_VALUES = new Set(['NO CARD', 'ERR CARD', 'ERR NEED CLEANING']);
 
 /**
- * Classifies the reply text to `command` (its name, e.g. `Si`, `Rst`). Context matters:
- * `ERROR RIBBON` in answer to the ribbon-type command `Pr` means the ribbon in the printer is
- * not the one asked for, elsewhere that it ran out or is missing.
+ * Classifies the reply text to `command` (the command text up to its parameters, e.g. `Si`,
+ * `Rlr`). Context matters: `ERROR RIBBON` in answer to `Pr` means the ribbon in the printer is
+ * not the one asked for, elsewhere that it ran out or is missing; `ERR CARD` answers `Rlr;p`.
  */
 export function classifyReply(command: string, text: string): PrinterReply {
   const trimmed = text.trim();
   if (trimmed === '' || !/^[\x20-\x7e]+$/.test(trimmed)) return { kind: 'garbled', raw: text };
   if (trimmed === 'OK') return { kind: 'ok' };
   if (REJECTION_WORDS.has(trimmed)) return { kind: 'rejected', raw: trimmed };
-  const fault = FAULT_WORDS[trimmed];
-  if (fault) {
+  const isRead = command.startsWith('R') || command === 'Sk';
+  if (command === 'Rlr' && RLR_VALUES.has(trimmed)) return { kind: 'value', value: trimmed };
+  const word = FAULT_WORDS[trimmed];
+  if (word) {
     if (command === 'Pr' && trimmed === 'ERROR RIBBON') {
       return { kind: 'fault', fault: 'ribbon_mismatch', raw: trimmed };
     }
-    return { kind: 'fault', fault, raw: trimmed };
+    return { kind: 'fault', fault: word.fault, raw: trimmed };
   }
-  if (command.startsWith('R')) return { kind: 'value', value: trimmed };
+  // Evolis SDK: any answer starting "ERR" is an error (EVOLIS_REPLY_IS_ERR).
+  if (trimmed.startsWith('ERR')) return { kind: 'fault', fault: 'mechanical', raw: trimmed };
+  if (isRead) return { kind: 'value', value: trimmed };
   return { kind: 'garbled', raw: text };
 }
 
-/** `Rst` answers (ASSUMED vocabulary, see top): ready, busy, or a fault word. */
-export type StatusWord =
-  { state: 'ready' } | { state: 'busy' } | { state: 'fault'; fault: PrinterFault; raw: string };
+/** Where the card sensor (`Rlr;p`) says a card is. */
+export type CardPosition = 'none' | 'inside' | 'print' | 'contact' | 'contactless';
 
-export function parseStatusWord(reply: PrinterReply): StatusWord | undefined {
-  if (reply.kind === 'fault') return { state: 'fault', fault: reply.fault, raw: reply.raw };
-  if (reply.kind === 'value' && reply.value === 'READY') return { state: 'ready' };
-  if (reply.kind === 'value' && reply.value === 'BUSY') return { state: 'busy' };
-  return undefined;
-}
-
-/** `Rlr;p` answers `CARD` or `NO CARD` (the card-present sensor). */
-export function parseCardPresent(reply: PrinterReply): boolean | undefined {
+/**
+ * `Rlr;p` in both generations. Rev. E (guide p. 34): `NO CARD`, or `ERR CARD` when a card is
+ * in the printing module (the page's wording also names the feeder; we read `ERR CARD` as "a
+ * card is inside", position unknown — a rev. E printer with a card parked would confirm it).
+ * Newer firmware (third-party code on the Evolis SDK): `OK` none, `CARD` at the print
+ * position, `SMART CARD` at the contact station, `CONTACTLESS CARD` at the contactless one.
+ */
+export function parseCardSensor(reply: PrinterReply): CardPosition | undefined {
+  if (reply.kind === 'ok') return 'none';
   if (reply.kind !== 'value') return undefined;
-  if (reply.value === 'CARD') return true;
-  if (reply.value === 'NO CARD') return false;
+  switch (reply.value) {
+    case 'NO CARD':
+      return 'none';
+    case 'ERR CARD':
+      return 'inside';
+    case 'CARD':
+      return 'print';
+    case 'SMART CARD':
+      return 'contact';
+    case 'CONTACTLESS CARD':
+      return 'contactless';
+    default:
+      return undefined;
+  }
+}
+
+/** `Rlr;r` (guide p. 34): `ERR NEED CLEANING` when the cleaning counter ran out. */
+export function parseCleaningDue(reply: PrinterReply): boolean | undefined {
+  if (reply.kind === 'value' && reply.value === 'ERR NEED CLEANING') return true;
+  if (reply.kind === 'fault' && reply.fault === 'cleaning_due') return true;
+  // ASSUMED: any other answer (the guide shows none) means no cleaning is due.
+  if (reply.kind === 'ok' || reply.kind === 'value') return false;
   return undefined;
 }
+
+/** `Rcr` (guide p. 32): `OK` unless the ribbon is on its end (black) mark. */
+export function parseRibbonAtEndMark(reply: PrinterReply): boolean | undefined {
+  if (reply.kind === 'ok') return false;
+  // The guide names no other answer: anything else but a refusal is "not OK", i.e. the mark.
+  if (reply.kind === 'value' || reply.kind === 'fault') return true;
+  return undefined;
+}
+
+/** A counter read (`Rco;…`, `Rrt;count`): a whole number, or undefined. */
+export function parseCount(reply: PrinterReply): number | undefined {
+  if (reply.kind !== 'value' || !/^\d{1,9}$/.test(reply.value)) return undefined;
+  return Number(reply.value);
+}
+
+/**
+ * `Sk;f` / `Sk;w` (guide p. 64): `0` none, `1` feeder 1, `2` feeder 2, `3` both — empty for
+ * `f`, the warning (near-empty) sensor for `w`.
+ */
+export function parseFeederSensor(reply: PrinterReply): boolean | undefined {
+  if (reply.kind !== 'value' || !/^[0-3]$/.test(reply.value)) return undefined;
+  return reply.value !== '0';
+}
+
+/**
+ * `Rse;o` (guide p. 37: "Reads the Sensors Voltage"). The page gives no answer format nor
+ * which level means open. A `COVER OPEN` word is taken as open. For a voltage we ASSUME the
+ * format third-party code shows for another of these fork sensors (e.g. `4.92`, 0.2 V idle,
+ * 4.9 V interrupted) and that the closed cover interrupts the fork; reading `Rse;o` on a
+ * Quantum or Kiosk with the cover open and shut would confirm it. Anything else: unknown.
+ */
+export function parseCoverSensor(reply: PrinterReply): 'open' | 'closed' | 'unknown' {
+  if (reply.kind === 'fault' && reply.fault === 'cover_open') return 'open';
+  if (reply.kind !== 'value') return 'unknown';
+  const volts = /^(\d)[.,](\d{1,3})\s*V?$/i.exec(reply.value);
+  if (!volts) return 'unknown';
+  return Number(`${volts[1]}.${volts[2]}`) >= COVER_CLOSED_MIN_VOLTS ? 'closed' : 'open';
+}
+
+/** ASSUMED threshold between the two levels of a fork sensor (see parseCoverSensor). */
+export const COVER_CLOSED_MIN_VOLTS = 2.5;
 
 /** Hex dump of a few bytes for diagnostics (garbled replies). */
 export function describeBytes(bytes: Uint8Array | string, max = 24): string {

@@ -2,15 +2,23 @@
  * `CardPrinter` over a serial line speaking the Evolis escape-command protocol (the codec is
  * `printer-codec.ts`). One queue serialises everything that touches the port: jobs, status
  * reads, reconnects. Every command waits for its reply with a timeout whose error is created
- * when the wait starts. The port is polled for status at an interval; when it disappears the
- * transport reopens it with backoff until it is back, and sets the printer up again (`Pem;2`:
- * the host manages errors, guide P commands).
+ * when the wait starts. When the port disappears the transport reopens it with backoff.
+ *
+ * At connect time the driver learns the printer: `Rtp` (model → family, `printer-models.ts`),
+ * `Rsn`, `Rfv`, `Rem` (error mode to restore), then each read the family documents is sent
+ * once; what answers `ERROR CDE` (or `ERROR PARAMETRES`) is a capability the model lacks and
+ * is never polled. Status is built from those documented reads only (the guide has no
+ * general status command).
+ *
+ * A job, in the order of the guide's example (p. 69) and Evolis' drivers: `Pem;2` (the host
+ * decides on errors, p. 20) → `Pr;<ribbon>` → checks (`Rcr` end mark, `Rlr;p` card inside,
+ * `Rse;o` cover, `Sk;f` feeder, where the model has them) → `Si` or `Sis` unless our card is
+ * already in → `Ss` → `Sr` (models that have it) → one `Dbc;panel;levels;nbytes` per inked
+ * panel → [`Sv` → downloads] → `Se` (print and eject) → `Pem;<mode read at connect>`.
+ * A refused download stops the job at once: nothing is printed, the card is spoiled.
  *
  * The binding is injectable: the native `@serialport/bindings-cpp` one in production (the
  * default), the in-process simulator binding for the embedded default and tests.
- *
- * Job sequence (after the Evolis SDK samples): `Pr;<ribbon>` → `Rlr;p` (card already in?) →
- * `Si` (feed) → `Ss` → `Sr` → `Dbc;…` per panel → [`Sv` → `Dbc;…`] → `Se` (print and eject).
  */
 
 import type { BindingInterface } from '@serialport/bindings-interface' with {
@@ -20,26 +28,44 @@ import { SerialPortStream } from '@serialport/stream';
 import { DeviceError, DeviceTimeoutError } from '../errors.js';
 import {
   PrinterFaultError,
+  PrinterRefusedError,
   type CardArtwork,
   type CardPrinter,
   type ChipStation,
   type PrintJobCounters,
   type PrinterFault,
   type PrinterStatus,
+  type PrinterWarning,
 } from './card-printer.js';
 import { encodeCardPanels, type EncodedCard, type RibbonType } from './panel-encoder.js';
 import {
+  MODEL_PROFILES,
+  familyOfModelName,
+  type PrinterModelProfile,
+  type StatusRead,
+} from './printer-models.js';
+import {
+  MONO_PANELS,
   ReplyFrameParser,
   classifyReply,
   describeBytes,
   encodeCommand,
   encodeCompressedDownload,
-  parseCardPresent,
-  parseStatusWord,
+  parseCardSensor,
+  parseCleaningDue,
+  parseCount,
+  parseCoverSensor,
+  parseFeederSensor,
+  parseRibbonAtEndMark,
+  type CardPosition,
   type PrinterReply,
 } from './printer-codec.js';
 
-/** Default line speed of the Pebble/Dualys RS-232 port as shipped; set it to the printer's. */
+/**
+ * The line speed to open the port at. The printer's serial port is disabled as shipped
+ * (guide p. 7); `Pcom` enables it at the speed the installer chose (2400–115200). 115200 is
+ * our recommendation, not a factory setting: set this to what `Pcom` was given.
+ */
 export const DEFAULT_BAUD_RATE = 115_200;
 /** A read or parameter command answers at once; this covers a busy firmware. */
 export const COMMAND_TIMEOUT_MS = 3_000;
@@ -48,11 +74,19 @@ export const INSERT_TIMEOUT_MS = 15_000;
 /** Printing and ejecting one YMCKO side takes about 25 s; two sides and a slow head, double. */
 export const PRINT_TIMEOUT_MS = 90_000;
 export const EJECT_TIMEOUT_MS = 10_000;
+/** The cleaning cycle runs a cleaning card five times back and forth (guide p. 41). */
+export const CLEANING_TIMEOUT_MS = 120_000;
 export const STATUS_POLL_INTERVAL_MS = 2_000;
 export const RECONNECT_INITIAL_DELAY_MS = 250;
 export const RECONNECT_MAX_DELAY_MS = 5_000;
+/** Ribbon prints left at or below which the console warns "ribbon nearly out". */
+export const RIBBON_LOW_PRINTS = 25;
+/** Error mode restored after a job when `Rem` gave none (Evolis' sample restores `Pem;0`). */
+const DEFAULT_RESTORE_ERROR_MODE = 0;
 /** Bits on the wire per byte at 8N1. */
 const BITS_PER_BYTE_ON_WIRE = 10;
+/** Download levels per panel: 1-bit K/O, 7-bit colour (guide p. 6). */
+const LEVELS = { mono: 2, colour: 128 } as const;
 
 export interface PrinterLogger {
   debug(data: object, message: string): void;
@@ -73,10 +107,13 @@ export interface SerialCardPrinterOptions {
   insertTimeoutMs?: number;
   printTimeoutMs?: number;
   ejectTimeoutMs?: number;
+  cleaningTimeoutMs?: number;
   /** 0 disables polling. */
   pollIntervalMs?: number;
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
+  /** Warn "ribbon nearly out" at or below this many prints left. */
+  ribbonLowPrints?: number;
   logger?: PrinterLogger;
 }
 
@@ -93,6 +130,28 @@ class ReplyFault extends Error {
   }
 }
 
+/** What the driver learned about the printer on this connection. */
+interface Session {
+  profile: PrinterModelProfile;
+  model?: string;
+  serialNumber?: string;
+  firmware?: string;
+  /** Reads this printer answered when probed: the only ones polled. */
+  reads: Set<StatusRead>;
+  restoreErrorMode: number;
+}
+
+/** Which documented read shows that a fault reported during a job has gone. */
+const CLEARED_BY: Partial<Record<PrinterFault, StatusRead>> = {
+  ribbon_out: 'Rcr',
+  ribbon_mismatch: 'Rr',
+  feeder_empty: 'Sk;f',
+  cover_open: 'Rse;o',
+  card_jam: 'Rlr;p',
+  card_inside: 'Rlr;p',
+  cleaning_due: 'Rlr;r',
+};
+
 const silentLogger: PrinterLogger = { debug() {}, warn() {} };
 
 export class SerialCardPrinter implements CardPrinter {
@@ -100,14 +159,21 @@ export class SerialCardPrinter implements CardPrinter {
   private readonly path: string;
   private readonly baudRate: number;
   private readonly ribbon: RibbonType;
-  private readonly timeouts: { command: number; insert: number; print: number; eject: number };
+  private readonly timeouts: {
+    command: number;
+    insert: number;
+    print: number;
+    eject: number;
+    cleaning: number;
+  };
   private readonly pollIntervalMs: number;
+  private readonly ribbonLowPrints: number;
   private readonly reconnectDelays: { initial: number; max: number };
   private readonly log: PrinterLogger;
   private bindingPromise: Promise<BindingInterface>;
 
   private port: SerialPortStream | undefined;
-  private sessionReady = false;
+  private session: Session | undefined;
   /**
    * Set when a command timed out: its reply may still come and would then be taken as the
    * answer to the next command, shifting every reply after it by one. The next exchange first
@@ -118,13 +184,21 @@ export class SerialCardPrinter implements CardPrinter {
   private waiter: { command: string; settle: (line: string | Error) => void } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private jobRunning = false;
+  /** A card this driver parked (at a chip station) and has not printed or rejected yet. */
+  private parked = false;
+  /**
+   * A card a failed job of ours left in the printer (its reject failed too, e.g. cover open):
+   * spoiled, so the next job sends it to the reject box before it takes a blank.
+   */
+  private leftover = false;
+  /** A fault a job met, shown until a read shows it gone or a later command succeeds. */
+  private jobFault: { fault: PrinterFault; raw: string } | undefined;
   private closed = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelayMs: number;
   private readonly listeners = new Set<(status: PrinterStatus) => void>();
   private lastStatus: PrinterStatus | undefined;
-  private identity: { model?: string; serialNumber?: string } = {};
 
   constructor(options: SerialCardPrinterOptions) {
     this.kind = options.kind ?? 'serial';
@@ -136,8 +210,10 @@ export class SerialCardPrinter implements CardPrinter {
       insert: options.insertTimeoutMs ?? INSERT_TIMEOUT_MS,
       print: options.printTimeoutMs ?? PRINT_TIMEOUT_MS,
       eject: options.ejectTimeoutMs ?? EJECT_TIMEOUT_MS,
+      cleaning: options.cleaningTimeoutMs ?? CLEANING_TIMEOUT_MS,
     };
     this.pollIntervalMs = options.pollIntervalMs ?? STATUS_POLL_INTERVAL_MS;
+    this.ribbonLowPrints = options.ribbonLowPrints ?? RIBBON_LOW_PRINTS;
     this.reconnectDelays = {
       initial: options.reconnectInitialDelayMs ?? RECONNECT_INITIAL_DELAY_MS,
       max: options.reconnectMaxDelayMs ?? RECONNECT_MAX_DELAY_MS,
@@ -156,14 +232,28 @@ export class SerialCardPrinter implements CardPrinter {
 
   async status(): Promise<PrinterStatus> {
     this.assertOpen();
-    if (this.jobRunning) return { ...this.lastStatus, ...this.identity, state: 'printing' };
+    if (this.jobRunning) return { ...this.lastStatus, ...this.identity(), state: 'printing' };
     return this.enqueue(() => this.readStatus());
   }
 
   async insertToChipStation(station: ChipStation): Promise<void> {
     this.assertOpen();
-    await this.runJob(async (job) => {
-      await job.feed(station === 'contact' ? 'Sis' : 'Sic');
+    await this.runJob(async (job, session) => {
+      const command = station === 'contact' ? 'Sis' : 'Sic';
+      const has =
+        station === 'contact' ? session.profile.contactStation : session.profile.contactlessStation;
+      if (!has) {
+        throw new PrinterRefusedError(
+          command,
+          'not documented for this model',
+          false,
+          `to park a card at the ${station} station (${session.profile.label} has none)`,
+        );
+      }
+      await job.command('Pem', ['2']);
+      await this.preJobChecks(job, session, { mayHoldOurCard: false });
+      await job.feed(command);
+      this.parked = true;
     });
   }
 
@@ -171,21 +261,49 @@ export class SerialCardPrinter implements CardPrinter {
     this.assertOpen();
     // Encode before taking the queue: a bad artwork fails without touching the printer.
     const encoded = encodeCardPanels(artwork, { ribbon: this.ribbon });
-    return this.runJob(async (job) => {
+    return this.runJob(async (job, session) => {
+      if (encoded.sides.length > 1 && !session.profile.printsBack) {
+        throw new PrinterRefusedError(
+          'Sv',
+          'not documented for this model',
+          false,
+          `a two-sided card (${session.profile.label} prints one side)`,
+        );
+      }
+      await job.command('Pem', ['2']);
       await job.command('Pr', [this.ribbon]);
-      const present = await job.read('Rlr', ['p']);
-      if (parseCardPresent(present) === true) job.cardAlreadyIn();
+      const position = await this.preJobChecks(job, session, { mayHoldOurCard: true });
+      // Our card waits at the chip station: print on it (the sensor, where there is one, must
+      // still see it). Any other card was refused by the checks above.
+      if (this.parked && !this.leftover && position !== 'none') job.cardAlreadyIn();
       else await job.feed('Si');
-      await this.sendSequence(job, encoded);
+      await this.sendSequence(job, session, encoded);
       await job.command('Se', [], this.timeouts.print);
+      this.parked = false;
+      this.leftover = false;
+      await this.restoreErrorMode(job, session);
       return { bytesSent: job.bytesSent };
     });
   }
 
   async reject(): Promise<void> {
     this.assertOpen();
-    await this.runJob(async (job) => {
+    await this.runJob(async (job, session) => {
       await job.command('Ser', [], this.timeouts.eject);
+      this.parked = false;
+      this.leftover = false;
+      await this.restoreErrorMode(job, session);
+    });
+  }
+
+  async clean(): Promise<void> {
+    this.assertOpen();
+    await this.runJob(async (job, session) => {
+      if (!session.profile.cleaning)
+        throw new PrinterRefusedError('Scp', 'not documented', false, 'the cleaning cycle');
+      await job.command('Pem', ['2']);
+      await job.command('Scp', [], this.timeouts.cleaning);
+      await this.restoreErrorMode(job, session);
     });
   }
 
@@ -207,28 +325,75 @@ export class SerialCardPrinter implements CardPrinter {
 
   // ------------------------------------------------------------------------------ jobs
 
-  private async sendSequence(job: Job, encoded: EncodedCard): Promise<void> {
+  /**
+   * What the guide says to check before a job (p. 32 `Rcr` "useful to check before sending a
+   * new job"; p. 34 `Rlr;p`; p. 37 `Rse`; p. 64 `Sk;f`), each only where the model answered
+   * it at connect time. Refuses with a plain reason before a blank is spoiled. Returns where
+   * the card sensor sees a card (undefined when the model has no such read).
+   */
+  private async preJobChecks(
+    job: Job,
+    session: Session,
+    options: { mayHoldOurCard: boolean },
+  ): Promise<CardPosition | undefined> {
+    const has = (read: StatusRead): boolean => session.reads.has(read);
+    if (has('Rcr') && parseRibbonAtEndMark(await job.read('Rcr'))) {
+      throw new PrinterFaultError('ribbon_out', false, 'ribbon on its end mark (Rcr)');
+    }
+    if (has('Rse;o') && parseCoverSensor(await job.read('Rse;o')) === 'open') {
+      throw new PrinterFaultError('cover_open', false, 'cover open (Rse;o)');
+    }
+    if (has('Sk;f') && parseFeederSensor(await job.read('Sk;f')) === true && !this.parked) {
+      throw new PrinterFaultError('feeder_empty', false, 'feeder empty (Sk;f)');
+    }
+    if (!has('Rlr;p')) return undefined;
+    const position = parseCardSensor(await job.read('Rlr;p'));
+    if (position === undefined || position === 'none') return position;
+    if (options.mayHoldOurCard && this.parked && !this.leftover) return position;
+    if (this.leftover) {
+      await job.command('Ser', [], this.timeouts.eject);
+      this.leftover = false;
+      this.parked = false;
+      return 'none';
+    }
+    throw new PrinterFaultError('card_inside', false, 'a card is already in the printer (Rlr;p)');
+  }
+
+  private async sendSequence(job: Job, session: Session, encoded: EncodedCard): Promise<void> {
     await job.command('Ss');
     for (const side of encoded.sides) {
-      await job.command(side.side === 'front' ? 'Sr' : 'Sv');
+      if (side.side === 'back') await job.command('Sv');
+      else if (session.profile.selectsFrontSide) await job.command('Sr');
       for (const panel of side.panels) {
-        const frame = encodeCompressedDownload(panel.panel, panel.firstLine, panel.data);
-        await job.send('Dbc', frame, this.timeouts.command + this.wireTimeMs(frame.length) * 2);
+        const levels = MONO_PANELS.includes(panel.panel) ? LEVELS.mono : LEVELS.colour;
+        const frame = encodeCompressedDownload(panel.panel, levels, panel.data);
+        await job.send(
+          'Dbc',
+          frame,
+          this.timeouts.command + this.wireTimeMs(frame.length) * 2,
+          `the ${panel.panel} panel download (${side.side})`,
+        );
       }
     }
   }
 
+  /** Back to the error mode the printer had (`Rem` at connect), as Evolis' sample does. */
+  private async restoreErrorMode(job: Job, session: Session): Promise<void> {
+    await job.command('Pem', [String(session.restoreErrorMode)]);
+  }
+
   /** Runs `body` in the queue and turns whatever goes wrong into the typed error callers expect. */
-  private runJob<T>(body: (job: Job) => Promise<T>): Promise<T> {
+  private runJob<T>(body: (job: Job, session: Session) => Promise<T>): Promise<T> {
     return this.enqueue(async () => {
       this.assertOpen();
       const job = new Job(this);
       this.jobRunning = true;
-      this.publish({ ...this.lastStatus, ...this.identity, state: 'printing' });
+      this.publish({ ...this.lastStatus, ...this.identity(), state: 'printing' });
       try {
-        await this.ensureSession();
-        const result = await body(job);
+        const session = await this.ensureSession();
+        const result = await body(job, session);
         this.jobRunning = false;
+        this.jobFault = undefined;
         void this.enqueue(() => this.readStatus()).catch(() => undefined);
         return result;
       } catch (error) {
@@ -244,6 +409,19 @@ export class SerialCardPrinter implements CardPrinter {
     if (this.closed) return new DeviceError('DEVICE_CLOSED', 'printer closed', { cause: error });
     let fault: PrinterFault;
     let raw: string;
+    if (error instanceof PrinterRefusedError) {
+      const cardFed = error.cardFed || (await job.cardFed());
+      if (cardFed) this.leftover = true;
+      this.log.warn({ command: error.command, reply: error.reply, cardFed }, 'printer refused');
+      return new PrinterRefusedError(error.command, error.reply, cardFed, error.what);
+    }
+    if (error instanceof PrinterFaultError && !error.cardFed && job.stage() === 'setup') {
+      // A pre-job check refused: nothing moved.
+      const raw = error.rawFault ?? error.fault;
+      this.jobFault = { fault: error.fault, raw };
+      this.publish({ ...this.identity(), state: 'fault', fault: error.fault, rawFault: raw });
+      return error;
+    }
     if (error instanceof ReplyFault) {
       fault = error.fault;
       raw = error.raw;
@@ -263,7 +441,9 @@ export class SerialCardPrinter implements CardPrinter {
       return error instanceof Error ? error : new Error(String(error));
     }
     const cardFed = await job.cardFed();
-    this.publish({ ...this.identity, state: 'fault', fault, rawFault: raw });
+    if (cardFed) this.leftover = true;
+    this.jobFault = { fault, raw };
+    this.publish({ ...this.identity(), state: 'fault', fault, rawFault: raw });
     this.log.warn({ fault, raw, cardFed, command: job.lastCommand }, 'printer fault during job');
     return new PrinterFaultError(fault, cardFed, raw);
   }
@@ -289,24 +469,56 @@ export class SerialCardPrinter implements CardPrinter {
 
   // ------------------------------------------------------------------------------ status
 
+  private identity(): Partial<PrinterStatus> {
+    const session = this.session;
+    if (!session) return {};
+    return {
+      ...(session.model !== undefined ? { model: session.model } : {}),
+      ...(session.serialNumber !== undefined ? { serialNumber: session.serialNumber } : {}),
+      ...(session.firmware !== undefined ? { firmware: session.firmware } : {}),
+      family: session.profile.family,
+      capabilities: [...session.reads],
+    };
+  }
+
+  /** Builds the status from the reads this printer answered at connect time, and only those. */
   private async readStatus(): Promise<PrinterStatus> {
     let status: PrinterStatus;
     try {
-      await this.ensureSession();
-      const word = parseStatusWord(await this.exchangeRetryingGarble('Rst', []));
-      if (!word) throw new GarbledReplyError('unknown status word');
-      if (word.state === 'fault') {
-        const fault =
-          word.fault === 'ribbon_out' && word.raw === 'ERROR RIBBON'
-            ? await this.diagnoseRibbon()
-            : word.fault;
-        status = { ...this.identity, state: 'fault', fault, rawFault: word.raw };
-      } else {
-        status = { ...this.identity, state: word.state === 'busy' ? 'printing' : 'ready' };
+      const session = await this.ensureSession();
+      const faults: Array<{ fault: PrinterFault; raw: string }> = [];
+      const warnings: PrinterWarning[] = [];
+      const cleared = new Set<PrinterFault>();
+      const found: Partial<PrinterStatus> = {};
+      for (const read of [...session.reads]) {
+        const [name = '', ...params] = read.split(';');
+        const reply = await this.exchangeRetryingGarble(name, params);
+        if (reply.kind === 'rejected') {
+          // The printer no longer has it (a different model behind the same port): stop asking.
+          session.reads.delete(read);
+          continue;
+        }
+        if (reply.kind === 'fault' && !(read === 'Rlr;r' && reply.fault === 'cleaning_due')) {
+          faults.push({ fault: reply.fault, raw: `${read}: ${reply.raw}` });
+          continue;
+        }
+        this.applyRead(read, reply, found, faults, warnings, cleared);
       }
-      const ribbon = await this.exchangeRetryingGarble('Rrt', ['count']);
-      if (ribbon.kind === 'value' && /^\d+$/.test(ribbon.value))
-        status.ribbonRemaining = Number(ribbon.value);
+      if (found.ribbonRemaining !== undefined && found.ribbonRemaining <= this.ribbonLowPrints)
+        warnings.push('ribbon_low');
+      const jobFault = this.jobFault;
+      const clearedBy = jobFault ? CLEARED_BY[jobFault.fault] : undefined;
+      if (jobFault && clearedBy && session.reads.has(clearedBy) && cleared.has(jobFault.fault))
+        this.jobFault = undefined;
+      if (jobFault?.fault === 'not_answering') this.jobFault = undefined;
+      const fault = faults[0] ?? this.jobFault;
+      status = {
+        ...this.identity(),
+        ...found,
+        state: fault ? 'fault' : 'ready',
+        ...(fault ? { fault: fault.fault, rawFault: fault.raw } : {}),
+        warnings: [...new Set(warnings)],
+      };
     } catch (error) {
       if (this.closed) throw new DeviceError('DEVICE_CLOSED', 'printer closed', { cause: error });
       const raw =
@@ -315,10 +527,88 @@ export class SerialCardPrinter implements CardPrinter {
           : error instanceof Error
             ? error.message
             : String(error);
-      status = { ...this.identity, state: 'fault', fault: 'not_answering', rawFault: raw };
+      status = { ...this.identity(), state: 'fault', fault: 'not_answering', rawFault: raw };
     }
     this.publish(status);
     return status;
+  }
+
+  /** Folds one read's answer into the status, its faults, warnings, and what it shows cleared. */
+  private applyRead(
+    read: StatusRead,
+    reply: PrinterReply,
+    found: Partial<PrinterStatus>,
+    faults: Array<{ fault: PrinterFault; raw: string }>,
+    warnings: PrinterWarning[],
+    cleared: Set<PrinterFault>,
+  ): void {
+    switch (read) {
+      case 'Rlr;p': {
+        const position = parseCardSensor(reply);
+        if (position === 'none') {
+          cleared.add('card_jam');
+          cleared.add('card_inside');
+        }
+        break;
+      }
+      case 'Rlr;r': {
+        const due = parseCleaningDue(reply);
+        if (due) warnings.push('cleaning_due');
+        else if (due === false) cleared.add('cleaning_due');
+        break;
+      }
+      case 'Rcr': {
+        const atEnd = parseRibbonAtEndMark(reply);
+        if (atEnd) faults.push({ fault: 'ribbon_out', raw: 'ribbon on its end mark (Rcr)' });
+        else if (atEnd === false) cleared.add('ribbon_out');
+        break;
+      }
+      case 'Rr':
+        if (reply.kind === 'value') {
+          found.ribbonType = reply.value;
+          // Rev. E names black `kb` (p. 25); Evolis' Windows driver calls it `k`.
+          const loaded = reply.value === 'kb' ? 'k' : reply.value.toLowerCase();
+          if (loaded !== this.ribbon)
+            faults.push({
+              fault: 'ribbon_mismatch',
+              raw: `ribbon ${reply.value} set, ${this.ribbon} expected (Rr)`,
+            });
+          else cleared.add('ribbon_mismatch');
+        }
+        break;
+      case 'Rco;c':
+        found.cardsInserted = parseCount(reply);
+        break;
+      case 'Rco;p':
+        found.panelsPrinted = parseCount(reply);
+        break;
+      case 'Rco;l':
+        // "Not accurate" (p. 31); newer firmware's Rrt;count wins when both answer.
+        found.ribbonRemaining ??= parseCount(reply);
+        break;
+      case 'Rrt;count':
+        found.ribbonRemaining = parseCount(reply) ?? found.ribbonRemaining;
+        break;
+      case 'Rse;o': {
+        const cover = parseCoverSensor(reply);
+        found.cover = cover;
+        if (cover === 'open') faults.push({ fault: 'cover_open', raw: 'cover open (Rse;o)' });
+        else if (cover === 'closed') cleared.add('cover_open');
+        break;
+      }
+      case 'Sk;f': {
+        const empty = parseFeederSensor(reply);
+        if (empty) faults.push({ fault: 'feeder_empty', raw: 'feeder empty (Sk;f)' });
+        else if (empty === false) cleared.add('feeder_empty');
+        if (empty === true) found.cardsInFeeder = 0;
+        break;
+      }
+      case 'Sk;w':
+        if (parseFeederSensor(reply)) warnings.push('feeder_near_empty');
+        break;
+    }
+    for (const key of Object.keys(found) as Array<keyof PrinterStatus>)
+      if (found[key] === undefined) delete found[key];
   }
 
   /** A read answered with noise is asked once more: reads have no side effects. */
@@ -388,7 +678,7 @@ export class SerialCardPrinter implements CardPrinter {
       return;
     }
     this.port = port;
-    this.sessionReady = false;
+    this.session = undefined;
     this.outOfStep = false;
     this.replies.reset();
     this.reconnectDelayMs = this.reconnectDelays.initial;
@@ -403,7 +693,7 @@ export class SerialCardPrinter implements CardPrinter {
   private onPortClosed(port: SerialPortStream, error: Error | null): void {
     if (this.port !== port) return;
     this.port = undefined;
-    this.sessionReady = false;
+    this.session = undefined;
     this.waiter?.settle(
       new DeviceError('DEVICE_DISCONNECTED', `printer port ${this.path} closed`, {
         cause: error ?? undefined,
@@ -412,7 +702,7 @@ export class SerialCardPrinter implements CardPrinter {
     if (this.closed) return;
     this.log.warn({ path: this.path, error: error?.message }, 'printer port disconnected');
     this.publish({
-      ...this.identity,
+      ...this.identity(),
       state: 'fault',
       fault: 'not_answering',
       rawFault: 'DISCONNECTED',
@@ -448,8 +738,11 @@ export class SerialCardPrinter implements CardPrinter {
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
-  /** Sets the printer up for host error management once per connection (guide: `Pem;2`). */
-  private async ensureSession(): Promise<void> {
+  /**
+   * Opens the port if needed and learns the printer once per connection: model, serial
+   * number, firmware, error mode, and which of its family's reads it answers.
+   */
+  private async ensureSession(): Promise<Session> {
     if (!this.port?.isOpen) {
       try {
         await this.openPort();
@@ -460,19 +753,42 @@ export class SerialCardPrinter implements CardPrinter {
         });
       }
     }
-    if (this.sessionReady) return;
-    const reply = await this.exchange('Pem', encodeCommand('Pem', 2), this.timeouts.command);
-    if (reply.kind === 'garbled')
-      throw new GarbledReplyError(`garbled reply to Pem: ${describeBytes(reply.raw)}`);
-    this.sessionReady = true;
-    if (!this.identity.model) {
-      const model = await this.exchange('Rtp', encodeCommand('Rtp'), this.timeouts.command);
-      const serial = await this.exchange('Rsn', encodeCommand('Rsn'), this.timeouts.command);
-      this.identity = {
-        ...(model.kind === 'value' ? { model: model.value } : {}),
-        ...(serial.kind === 'value' ? { serialNumber: serial.value } : {}),
-      };
+    if (this.session) return this.session;
+    const model = await this.learn('Rtp');
+    const profile = MODEL_PROFILES[familyOfModelName(model)];
+    const serialNumber = await this.learn('Rsn');
+    // `Rfv` is ticked for Quantum and Kiosk only (p. 32): elsewhere ERROR CDE, no firmware.
+    const firmware = await this.learn('Rfv');
+    // `Rem` "returns two values: current mode, saved mode" (p. 32); the separator is not
+    // shown, so we take the first number. ASSUMED; a real printer's answer would confirm it.
+    const rem = /^\s*(\d+)/.exec((await this.learn('Rem')) ?? '');
+    const reads = new Set<StatusRead>();
+    for (const read of profile.reads) {
+      const [name = '', ...params] = read.split(';');
+      const reply = await this.exchangeRetryingGarble(name, params);
+      // ERROR CDE / ERROR PARAMETRES: the model does not have this read. Anything else,
+      // a fault word included, is an answer: the read exists.
+      if (reply.kind !== 'rejected') reads.add(read);
     }
+    this.session = {
+      profile,
+      ...(model !== undefined ? { model } : {}),
+      ...(serialNumber !== undefined ? { serialNumber } : {}),
+      ...(firmware !== undefined ? { firmware } : {}),
+      reads,
+      restoreErrorMode: rem ? Number(rem[1]) : DEFAULT_RESTORE_ERROR_MODE,
+    };
+    this.log.debug(
+      { model, family: profile.family, firmware, reads: [...reads] },
+      'printer identified',
+    );
+    return this.session;
+  }
+
+  /** A read's value, or undefined when the printer does not have it (or answers no value). */
+  private async learn(name: string): Promise<string | undefined> {
+    const reply = await this.exchangeRetryingGarble(name, []);
+    return reply.kind === 'value' ? reply.value : undefined;
   }
 
   /**
@@ -533,7 +849,7 @@ export class SerialCardPrinter implements CardPrinter {
   private async resynchronise(): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) return;
-    const serial = this.identity.serialNumber;
+    const serial = this.session?.serialNumber;
     const timeoutMs = this.timeouts.command;
     const timeoutError = new DeviceTimeoutError('printer resynchronisation', timeoutMs);
     this.replies.reset();
@@ -601,12 +917,14 @@ export class SerialCardPrinter implements CardPrinter {
     return Math.ceil((bytes * BITS_PER_BYTE_ON_WIRE * 1000) / this.baudRate);
   }
 
-  /** Used by Job: knows whether the printer's card sensor sees a card, if it answers. */
+  /** Used by Job: whether the printer's card sensor sees a card, if the model has one. */
   async probeCardPresent(): Promise<boolean | undefined> {
+    if (this.session && !this.session.reads.has('Rlr;p')) return undefined;
     try {
-      return parseCardPresent(
+      const position = parseCardSensor(
         await this.exchange('Rlr', encodeCommand('Rlr', 'p'), this.timeouts.command),
       );
+      return position === undefined ? undefined : position !== 'none';
     } catch {
       return undefined;
     }
@@ -627,11 +945,24 @@ class GarbledReplyError extends Error {}
 class Job {
   bytesSent = 0;
   lastCommand = '';
-  private stage: JobStage = 'setup';
+  private at: JobStage = 'setup';
 
   constructor(private readonly printer: SerialCardPrinter) {}
 
-  async send(name: string, frame: Uint8Array, timeoutMs: number): Promise<PrinterReply> {
+  stage(): JobStage {
+    return this.at;
+  }
+
+  /**
+   * Sends one frame and returns the reply; a fault word throws ReplyFault, a refusal throws
+   * PrinterRefusedError naming `what` was refused (e.g. "the k panel download").
+   */
+  async send(
+    name: string,
+    frame: Uint8Array,
+    timeoutMs: number,
+    what = name,
+  ): Promise<PrinterReply> {
     this.lastCommand = name;
     this.bytesSent += frame.length;
     const reply = await this.printer.exchange(name, frame, timeoutMs);
@@ -639,7 +970,7 @@ class Job {
     if (reply.kind === 'garbled')
       throw new GarbledReplyError(`garbled reply to ${name}: ${describeBytes(reply.raw)}`);
     if (reply.kind === 'rejected')
-      throw new DeviceError('DEVICE_PROTOCOL', `printer refused ${name}: ${reply.raw}`);
+      throw new PrinterRefusedError(name, reply.raw, this.at === 'loaded', what);
     return reply;
   }
 
@@ -651,18 +982,26 @@ class Job {
     return this.send(name, encodeCommand(name, ...params), timeoutMs);
   }
 
-  read(name: string, params: string[]): Promise<PrinterReply> {
-    return this.command(name, params);
+  /** A read inside a job: its answer as it is (fault words and refusals included). */
+  async read(command: StatusRead): Promise<PrinterReply> {
+    const [name = '', ...params] = command.split(';');
+    this.lastCommand = name;
+    const frame = encodeCommand(name, ...params);
+    this.bytesSent += frame.length;
+    const reply = await this.printer.exchange(name, frame, this.printer.commandTimeoutMs);
+    if (reply.kind === 'garbled')
+      throw new GarbledReplyError(`garbled reply to ${name}: ${describeBytes(reply.raw)}`);
+    return reply;
   }
 
   async feed(name: 'Si' | 'Sis' | 'Sic'): Promise<void> {
-    this.stage = 'feed';
+    this.at = 'feed';
     await this.command(name, [], this.printer.insertTimeoutMs);
-    this.stage = 'loaded';
+    this.at = 'loaded';
   }
 
   cardAlreadyIn(): void {
-    this.stage = 'loaded';
+    this.at = 'loaded';
   }
 
   /**
@@ -671,8 +1010,8 @@ class Job {
    * cannot be asked we assume it stayed in the feeder, since the printer never acknowledged it.
    */
   async cardFed(): Promise<boolean> {
-    if (this.stage === 'loaded') return true;
-    if (this.stage === 'setup') return false;
+    if (this.at === 'loaded') return true;
+    if (this.at === 'setup') return false;
     return (await this.printer.probeCardPresent()) ?? false;
   }
 }

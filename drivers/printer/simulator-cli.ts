@@ -3,7 +3,7 @@
  * pair, so that the appliance (or `cu`, or minicom) can talk to it over a real tty:
  *
  *   socat -d -d pty,raw,echo=0,link=/tmp/printer-host pty,raw,echo=0,link=/tmp/printer-dev &
- *   npx tsx drivers/printer/simulator-cli.ts /tmp/printer-dev --time-scale 0.1 --cards 50
+ *   npx tsx drivers/printer/simulator-cli.ts /tmp/printer-dev --model quantum --time-scale 0.1
  *   # then point the appliance's printer path at /tmp/printer-host
  *
  * When the port vanishes (socat restarted) it waits for the path to come back and serves
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { servePrinterOnPort } from './pty-printer-link.js';
 import {
+  SIMULATED_MODELS,
   SimulatedPrinterDevice,
   type FaultStage,
   type SimulatedFault,
@@ -30,17 +31,24 @@ async function main(): Promise<void> {
       cards: { type: 'string', default: '100' },
       ribbon: { type: 'string', default: '200' },
       'ribbon-type': { type: 'string', default: 'ymcko' },
+      model: { type: 'string', default: 'quantum' },
       baud: { type: 'string', default: '115200' },
     },
   });
   const path = positionals[0];
   if (!path) {
     console.error(
-      'usage: simulator-cli.ts <port path> [--time-scale 1] [--cards 100] [--ribbon 200] [--ribbon-type ymcko|k]',
+      `usage: simulator-cli.ts <port path> [--model ${SIMULATED_MODELS.join('|')}] [--time-scale 1] [--cards 100] [--ribbon 200] [--ribbon-type ymcko|k]`,
     );
     process.exit(2);
   }
+  const model = SIMULATED_MODELS.find((m) => m === values.model);
+  if (!model) {
+    console.error(`unknown model ${values.model}: one of ${SIMULATED_MODELS.join(', ')}`);
+    process.exit(2);
+  }
   const device = new SimulatedPrinterDevice({
+    model,
     timeScale: Number(values['time-scale']),
     cardsInFeeder: Number(values.cards),
     ribbonPrints: Number(values.ribbon),

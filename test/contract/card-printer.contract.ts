@@ -88,13 +88,20 @@ async function expectFault(promise: Promise<unknown>): Promise<PrinterFaultError
 
 type Stage = 'feed' | 'print' | 'eject';
 const STAGES: Stage[] = ['feed', 'print', 'eject'];
-const PHYSICAL: Array<Exclude<PrinterFault, 'not_answering' | 'mechanical'>> = [
+const PHYSICAL: Array<Extract<PrinterFault, SimulatedFault>> = [
   'ribbon_out',
   'ribbon_mismatch',
   'feeder_empty',
   'card_jam',
   'cover_open',
-  'offline',
+  'hopper_full',
+];
+/** Standing faults a documented read shows (Rcr, Rr, Sk;f, Rse;o on the simulated Quantum). */
+const READ_SHOWS: Array<Extract<PrinterFault, SimulatedFault>> = [
+  'ribbon_out',
+  'ribbon_mismatch',
+  'feeder_empty',
+  'cover_open',
 ];
 
 export function describeCardPrinterContract(
@@ -124,8 +131,16 @@ export function describeCardPrinterContract(
         state: 'ready',
         model: h.device.model,
         serialNumber: h.device.serialNumber,
+        firmware: h.device.firmware,
+        family: 'quantum',
+        cover: 'closed',
+        warnings: [],
       });
       expect(status.ribbonRemaining).toBe(h.device.snapshot().ribbonPrints);
+      expect(status.cardsInserted).toBe(h.device.snapshot().cardsInserted);
+      // A rev. E Quantum: the newer reads were probed, refused, and are never polled.
+      expect(status.capabilities).toContain('Rlr;p');
+      expect(status.capabilities).not.toContain('Rrt;count');
     });
 
     it('prints a card: the printer receives its panels and ejects it', async () => {
@@ -153,8 +168,8 @@ export function describeCardPrinterContract(
       expect(after.printed).toBe(before.printed + 1);
     });
 
-    it('reports a standing fault in its status and clears it', async () => {
-      for (const fault of PHYSICAL) {
+    it('reports a standing fault a documented read shows, and clears it', async () => {
+      for (const fault of READ_SHOWS) {
         h.device.injectFault(fault);
         const status = await h.printer.status();
         expect(status).toMatchObject({ state: 'fault', fault });

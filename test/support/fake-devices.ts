@@ -69,6 +69,12 @@ export class FakeCardPrinter implements CardPrinter {
     this.cardInside = false;
   }
 
+  cleanings = 0;
+
+  async clean(): Promise<void> {
+    this.cleanings++;
+  }
+
   onStatus(listener: (s: PrinterStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

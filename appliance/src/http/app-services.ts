@@ -4,6 +4,7 @@ import type { AuditService } from '../services/audit-service.js';
 import type { AuthService } from '../services/auth-service.js';
 import type { BatchService } from '../services/batch-service.js';
 import type { DeviceStatusService } from '../services/device-status-service.js';
+import type { PrinterMaintenanceService } from '../services/printer-maintenance-service.js';
 import type { DomainEvents } from '../services/domain-events.js';
 import type { PersonService } from '../services/person-service.js';
 import type { RequestService } from '../services/request-service.js';
@@ -24,6 +25,8 @@ export interface AppServices {
   batches: BatchService;
   audit: AuditService;
   status: DeviceStatusService;
+  /** Printer state and cleaning for the production administrator. */
+  printerMaintenance?: PrinterMaintenanceService;
   /** The relay to the central Identity Manager; null until provisioned. */
   sync?: SyncService | null;
   events: DomainEvents;

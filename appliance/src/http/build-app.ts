@@ -29,6 +29,7 @@ import { sessionRoutes } from './routes/session.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 import { syncRoutes } from './routes/sync.js';
+import { printerRoutes } from './routes/printer.js';
 import { sharedSchemas } from './schemas/common.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -100,6 +101,7 @@ export async function buildApp(
   await app.register(sessionRoutes, { services, options });
   await app.register(userRoutes, { services });
   await app.register(syncRoutes, { services });
+  await app.register(printerRoutes, { services });
   await app.register(selfServiceRoutes, { services, options });
   await app.register(personRoutes, { services });
   await app.register(requestRoutes, { services });

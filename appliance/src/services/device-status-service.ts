@@ -62,6 +62,10 @@ export class DeviceStatusService {
     deps.events.on('device.changed', refresh);
   }
 
+  printerDriver(): CardPrinter['kind'] {
+    return this.deps.printer.kind;
+  }
+
   async printerStatus(): Promise<PrinterStatus> {
     this.lastPrinter = await this.deps.printer.status();
     return this.lastPrinter;

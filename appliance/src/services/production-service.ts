@@ -8,7 +8,7 @@
  */
 import { DeviceError } from '../../../drivers/errors.js';
 import type { CardPrinter } from '../../../drivers/printer/card-printer.js';
-import { PrinterFaultError } from '../../../drivers/printer/card-printer.js';
+import { PrinterFaultError, PrinterRefusedError } from '../../../drivers/printer/card-printer.js';
 import type { KeyAlgorithm, PivEncoder } from '../../../drivers/encoder/piv-encoder.js';
 import type { Clock } from '../core/ports.js';
 import type { CardRecord, RequestRecord } from '../core/records.js';
@@ -339,6 +339,10 @@ export class ProductionService {
         `printer: ${err.fault.replace(/_/g, ' ')}`,
         cardFed || err.cardFed,
       );
+    }
+    if (err instanceof PrinterRefusedError) {
+      // Nothing of the job was printed: the reason names what the printer refused.
+      return new ProductionFailure(`printer: ${err.message}`, cardFed || err.cardFed);
     }
     const device = step === 'encode' ? 'encoder' : step === 'layout' ? 'layout' : 'printer';
     if (err instanceof DeviceError) {

@@ -1,12 +1,21 @@
 /**
- * The printer and encoder as /health reports them: state, supplies, reader and card, and the
- * production queue. Shown in the production view and on the diagnostics screen.
+ * The printer and encoder as /health reports them: state, model and firmware, supplies,
+ * counters and lobby warnings, reader and card, and the production queue. Shown in the
+ * production view and on the diagnostics screen. With `canClean` it offers the printer's
+ * cleaning cycle and fires `clean-printer`; the view that hosts it runs it.
  */
 import { html, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import type { PrinterWarning } from '../../../drivers/printer/card-printer.js';
 import type { HealthReport } from '../data/api-types.js';
 import { LocalizedElement, t } from '../i18n/i18n.js';
 import { sharedStyles } from '../styles/shared.js';
+
+const WARNING_TEXT = {
+  ribbon_low: 'production.warningRibbonLow',
+  feeder_near_empty: 'production.warningFeederNearEmpty',
+  cleaning_due: 'production.warningCleaningDue',
+} as const satisfies Record<PrinterWarning, string>;
 
 @customElement('kiosk-device-state')
 export class KioskDeviceState extends LocalizedElement {
@@ -28,10 +37,16 @@ export class KioskDeviceState extends LocalizedElement {
         color: var(--danger);
         font-weight: 700;
       }
+      .warning {
+        font-weight: 700;
+      }
     `,
   ];
 
   @property({ attribute: false }) health: HealthReport | null = null;
+  /** Offer the cleaning cycle (the host view checks the role and runs it). */
+  @property({ type: Boolean }) canClean = false;
+  @property({ type: Boolean }) cleaning = false;
 
   override render() {
     const h = this.health;
@@ -46,6 +61,27 @@ export class KioskDeviceState extends LocalizedElement {
         </p>
         ${printer.cardsInFeeder !== undefined ? html`<p>${t('production.cardsInFeeder', { n: printer.cardsInFeeder })}</p>` : null}
         ${printer.ribbonRemaining !== undefined ? html`<p>${t('production.ribbon', { n: printer.ribbonRemaining })}</p>` : null}
+        ${printer.model ? html`<p data-field="printer-model">${t('production.printerModel', { model: printer.model })}</p>` : null}
+        ${printer.firmware ? html`<p>${t('production.printerFirmware', { v: printer.firmware })}</p>` : null}
+        ${printer.cardsInserted !== undefined ? html`<p>${t('production.cardsInserted', { n: printer.cardsInserted })}</p>` : null}
+        ${(printer.warnings ?? []).map(
+          (w) => html`<p class="warning" data-warning=${w}>${t(WARNING_TEXT[w])}</p>`,
+        )}
+        ${
+          this.canClean
+            ? html`<p>${t('production.cleanHint')}</p>
+                <button
+                  data-action="clean-printer"
+                  ?disabled=${this.cleaning}
+                  @click=${() =>
+                    this.dispatchEvent(
+                      new CustomEvent('clean-printer', { bubbles: true, composed: true }),
+                    )}
+                >
+                  ${t('production.clean')}
+                </button>`
+            : null
+        }
       </div>
       <div class="card" data-device="encoder">
         <h3>${t('production.encoder')}</h3>

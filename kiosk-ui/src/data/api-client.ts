@@ -195,6 +195,10 @@ export class ApiClient {
   }
 
   // Device
+  /** Runs the printer's cleaning cycle (production and device administrators). */
+  cleanPrinter(): Promise<{ cleaned: boolean; reason: string | null }> {
+    return this.call('POST', '/api/printer/cleaning');
+  }
   /** /health answers 503 with the same report when the database is not writable. */
   async health(): Promise<HealthReport> {
     const res = await fetch(this.url('/health'), { cache: 'no-store' }).catch(() => null);

@@ -55,18 +55,21 @@ describe('K/O panel compression (guide §4)', () => {
     bits[12 * 81] = 0x80; // line 12: first dot
     bits[12 * 81 + 2] = 0x01; // … and the 24th
     const encoded = compressMonoPanel(bits)!;
-    expect(encoded.firstLine).toBe(11);
-    expect(encoded.lineCount).toBe(2);
-    expect(Array.from(encoded.data)).toEqual([0xff, 3, 0x80, 0x00, 0x01]);
+    // Whole panel, as every capture of Evolis' Windows driver sends it: 1016 lines.
+    expect(encoded).toMatchObject({ firstLine: 0, lineCount: PANEL_LINES });
+    expect(Array.from(encoded.data.subarray(0, 11))).toEqual(new Array(11).fill(0x00));
+    expect(Array.from(encoded.data.subarray(11, 16))).toEqual([0xff, 3, 0x80, 0x00, 0x01]);
+    expect(encoded.data.length).toBe(PANEL_LINES - 1 + 4);
   });
 
-  it('keeps white lines between inked ones and drops those outside', () => {
+  it('sends every white line as one byte, inside and outside the inked ones', () => {
     const bits = new Uint8Array(PANEL_LINES * MONO_BYTES_PER_LINE);
     bits[100 * 81] = 1;
     bits[102 * 81] = 1;
     const encoded = compressMonoPanel(bits)!;
-    expect(encoded).toMatchObject({ firstLine: 100, lineCount: 3 });
-    expect(Array.from(encoded.data)).toEqual([1, 1, 0x00, 1, 1]);
+    expect(encoded).toMatchObject({ firstLine: 0, lineCount: PANEL_LINES });
+    expect(Array.from(encoded.data.subarray(100, 105))).toEqual([1, 1, 0x00, 1, 1]);
+    expect(encoded.data.length).toBe(PANEL_LINES + 2);
   });
 
   it('returns nothing for a blank panel', () => {
@@ -97,15 +100,31 @@ describe('Y/M/C panel compression (guide §4)', () => {
     const levels = new Uint8Array(PANEL_LINES * DOTS_PER_LINE);
     levels.set([5, 9, 9, 9], 3 * DOTS_PER_LINE);
     const encoded = compressColourPanel(levels)!;
-    expect(encoded).toMatchObject({ firstLine: 3, lineCount: 1 });
-    expect(Array.from(encoded.data)).toEqual([5, 0x80 | 9, 3, 0x80, 0]);
+    expect(encoded).toMatchObject({ firstLine: 0, lineCount: PANEL_LINES });
+    // Lines 0–2 blank (0x80 0x00 each), then line 3.
+    expect(Array.from(encoded.data.subarray(0, 11))).toEqual([
+      0x80,
+      0,
+      0x80,
+      0,
+      0x80,
+      0,
+      5,
+      0x80 | 9,
+      3,
+      0x80,
+      0,
+    ]);
   });
 
   it('splits runs longer than 255 and needs no end marker for a full line', () => {
     const levels = new Uint8Array(PANEL_LINES * DOTS_PER_LINE);
     levels.fill(127, 0, DOTS_PER_LINE);
     const encoded = compressColourPanel(levels)!;
-    expect(Array.from(encoded.data)).toEqual([0xff, 255, 0xff, 255, 0xff, 138]);
+    expect(Array.from(encoded.data.subarray(0, 8))).toEqual([
+      0xff, 255, 0xff, 255, 0xff, 138, 0x80, 0,
+    ]);
+    expect(encoded.data.length).toBe(6 + (PANEL_LINES - 1) * 2);
     expect(decompressColourPanel(0, encoded.data)).toEqual(levels);
   });
 
@@ -113,6 +132,15 @@ describe('Y/M/C panel compression (guide §4)', () => {
     const levels = noise(PANEL_LINES * DOTS_PER_LINE, 99, 0.2).map((v) => v & 0x7f);
     const encoded = compressColourPanel(levels)!;
     expect(decompressColourPanel(encoded.firstLine, encoded.data)).toEqual(levels);
+  });
+
+  it('decodes the 6- and 5-bit run forms, whose spare bits add 256 to the counter (guide p. 5)', () => {
+    // 6 bits: 0x80 | 0x40 (counter + 256) | value 3, counter 44 → 300 dots of 3; 5 bits:
+    // 0x80 | 0x40 | 0x20 (+512) | value 7, counter 0 → 512 dots of 7… then the rest.
+    const six = decompressColourPanel(0, Uint8Array.from([0xc3, 44, 0x83, 255, 0x83, 93]), 6);
+    expect(six.subarray(0, 648).every((v) => v === 3)).toBe(true);
+    const five = decompressColourPanel(0, Uint8Array.from([0xe7, 0, 0x87, 136]), 5);
+    expect(five.subarray(0, 648).every((v) => v === 7)).toBe(true);
   });
 
   it('refuses malformed runs', () => {
@@ -130,7 +158,7 @@ describe('encodeCardPanels', () => {
     fillRect(card, 10, 0, 11, 1, [0, 0, 0]);
     const side = encodeCardPanels({ front: card }, { ribbon: 'k' }).sides[0]!;
     const k = side.panels.find((p) => p.panel === 'k')!;
-    expect(k.firstLine).toBe(10);
+    expect(k.firstLine).toBe(0);
     const bits = decompressMonoPanel(k.firstLine, k.data);
     expect(bits[10 * MONO_BYTES_PER_LINE + 80]).toBe(0x01); // dot 647
   });
@@ -144,13 +172,13 @@ describe('encodeCardPanels', () => {
     expect(encoded.payloadBytes).toBeLessThan(encoded.rawBytes * 0.02);
   });
 
-  it('sends colour panels only over the lines that carry colour', () => {
+  it('sends only the colour panels that carry ink, each whole', () => {
     const card = whiteCard();
     fillRect(card, 0, 0, 120, H, [0, 90, 200]); // a blue band on the left
     const encoded = encodeCardPanels({ front: card }, { ribbon: 'ymcko', overlay: false });
     const panels = encoded.sides[0]!.panels;
     expect(panels.map((p) => p.panel)).toEqual(['y', 'm', 'c']);
-    for (const p of panels) expect(p).toMatchObject({ firstLine: 0, lineCount: 120 });
+    for (const p of panels) expect(p).toMatchObject({ firstLine: 0, lineCount: PANEL_LINES });
     const back = panelsToRaster({
       y: decompressColourPanel(panels[0]!.firstLine, panels[0]!.data),
       m: decompressColourPanel(panels[1]!.firstLine, panels[1]!.data),
@@ -168,7 +196,7 @@ describe('encodeCardPanels', () => {
     fillRect(card, 20, 0, 30, 10, [200, 200, 200]); // light grey: not printed
     const encoded = encodeCardPanels({ front: card }, { ribbon: 'k' });
     const k = encoded.sides[0]!.panels[0]!;
-    expect(k).toMatchObject({ panel: 'k', firstLine: 0, lineCount: 10 });
+    expect(k).toMatchObject({ panel: 'k', firstLine: 0, lineCount: PANEL_LINES });
     expect(encoded.rawBytes).toBe(82_296);
   });
 

@@ -103,7 +103,6 @@ describe('production over a pseudo-terminal', { timeout: 60_000 }, () => {
     'feeder_empty',
     'card_jam',
     'cover_open',
-    'offline',
   ];
   for (const stage of ['feed', 'print', 'eject'] as const) {
     for (const fault of faults) {
@@ -149,6 +148,23 @@ describe('production over a pseudo-terminal', { timeout: 60_000 }, () => {
       });
     }
   }
+
+  it('a refused download fails the card with that reason and is not counted printed', async () => {
+    const id = await newCard();
+    const printedBefore = device.snapshot().printed;
+    device.injectFault('corrupt_download', { at: 'print' });
+    const failed = await produce(id);
+    expect(failed.request.state).toBe('production_failed');
+    expect(failed.request.stateReason).toMatch(
+      /^printer: the printer refused the [ymcko] panel download \(front\): ERROR PARAMETRES$/,
+    );
+    const attempt = failed.attempts.at(-1);
+    expect(attempt.outcome).toBe('failed');
+    expect(attempt.spoiledCards).toBe(1);
+    expect(device.snapshot()).toMatchObject({ printed: printedBefore, refusedDownloads: 1 });
+    expect((await produce(id, 'retry')).request.state).toBe('produced');
+    expect(device.snapshot().printed).toBe(printedBefore + 1);
+  });
 
   it('a printer that stops answering fails the job as not answering, with no hung job', async () => {
     const id = await newCard();

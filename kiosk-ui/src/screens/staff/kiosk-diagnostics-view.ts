@@ -69,6 +69,21 @@ export class KioskDiagnosticsView extends LocalizedElement {
     }
   }
 
+  @state() private cleanResult = '';
+
+  private async clean(): Promise<void> {
+    try {
+      const r = await this.api.cleanPrinter();
+      this.cleanResult = r.cleaned
+        ? t('production.cleaned')
+        : t('production.cleanFailed', { reason: r.reason ?? '' });
+      this.error = '';
+    } catch (err) {
+      this.error = t('common.error', { message: (err as Error).message });
+    }
+    await this.load();
+  }
+
   private sync(h: HealthReport) {
     const sync = (h as { sync?: SyncView | null }).sync;
     const yesNo = (v: boolean) => (v ? t('common.yes') : t('common.no'));
@@ -121,7 +136,12 @@ export class KioskDiagnosticsView extends LocalizedElement {
               </dl>
               ${this.sync(h)}
               <h3>${t('production.device')}</h3>
-              <kiosk-device-state .health=${h}></kiosk-device-state>`
+              <kiosk-device-state
+                .health=${h}
+                canClean
+                @clean-printer=${() => void this.clean()}
+              ></kiosk-device-state>
+              ${this.cleanResult ? html`<p role="status">${this.cleanResult}</p>` : null}`
           : html`<p>${t('common.loading')}</p>`
       }
     </section>`;

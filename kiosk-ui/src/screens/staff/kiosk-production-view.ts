@@ -90,6 +90,17 @@ export class KioskProductionView extends LocalizedElement {
     }
   }
 
+  @state() private cleanResult = '';
+
+  private async clean(): Promise<void> {
+    await this.act(async () => {
+      const r = await this.api.cleanPrinter();
+      this.cleanResult = r.cleaned
+        ? t('production.cleaned')
+        : t('production.cleanFailed', { reason: r.reason ?? '' });
+    });
+  }
+
   private async act(run: () => Promise<unknown>): Promise<boolean> {
     try {
       await run();
@@ -156,7 +167,12 @@ export class KioskProductionView extends LocalizedElement {
     const name = (d: RequestDetail) => html`<span class="visually-hidden">${d.person.name}</span>`;
     return html`<section>
         <h2>${t('production.device')}</h2>
-        <kiosk-device-state .health=${this.health}></kiosk-device-state>
+        <kiosk-device-state
+          .health=${this.health}
+          canClean
+          @clean-printer=${() => void this.clean()}
+        ></kiosk-device-state>
+        ${this.cleanResult ? html`<p role="status">${this.cleanResult}</p>` : null}
       </section>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : null}
       ${
