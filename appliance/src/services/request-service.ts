@@ -58,6 +58,8 @@ export interface RequestDetails {
   person: PersonRecord;
   process: ProcessDefinition;
   card: Omit<CardRecord, 'pinSealed' | 'pukSealed'> | null;
+  /** The employee a visitor comes to see, for the approver; null without one. */
+  host: { id: string; name: string } | null;
   transitions: TransitionRecord[];
   attempts: ProductionAttemptRecord[];
 }
@@ -306,11 +308,13 @@ export class RequestService {
       const person = await tx.persons.get(request.personId);
       if (!person) throw new NotFoundError('person', request.personId);
       const card = await tx.cards.getByRequest(requestId);
+      const host = person.hostPersonId ? await tx.persons.get(person.hostPersonId) : null;
       return {
         request,
         person,
         process: this.engine.process(request.processName),
         card: card ? withoutSecrets(card) : null,
+        host: host ? { id: host.id, name: host.name } : null,
         transitions: await tx.requests.transitions(requestId),
         attempts: await tx.attempts.forRequest(requestId),
       };

@@ -24,16 +24,16 @@ export class KioskAttractScreen extends LocalizedElement {
         text-align: center;
       }
       h1 {
-        font-size: 3rem;
+        font-size: clamp(1.8rem, 7vmin, 4.5rem);
       }
       .lead {
-        font-size: 1.5rem;
+        font-size: clamp(1.1rem, 3.2vmin, 2.2rem);
       }
       button.start {
-        min-height: 120px;
-        min-width: 420px;
-        font-size: 2rem;
-        border-radius: 60px;
+        min-height: calc(var(--touch) * 1.9);
+        min-width: min(100%, 14em);
+        font-size: clamp(1.4rem, 5vmin, 3.2rem);
+        border-radius: calc(var(--touch) * 0.95);
       }
       footer {
         display: flex;
