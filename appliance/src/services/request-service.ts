@@ -33,7 +33,7 @@ import {
 } from './card-object-factory.js';
 import type { CardArtworkRenderer, DeviceReadiness, Logger } from './ports.js';
 import { checkHost, newPersonRecord, recordPersonCreated } from './person-service.js';
-import { cardLayoutInput } from './card-layout-input.js';
+import { cardLayoutInput, type SiteBranding } from './card-layout-input.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
 
@@ -82,6 +82,7 @@ export class RequestService {
       readiness: () => Promise<DeviceReadiness>;
       renderer: CardArtworkRenderer;
       siteName: string;
+      siteBranding?: SiteBranding;
       sealer: SecretSealer;
       random: RandomSource;
       clock: Clock;
@@ -328,7 +329,7 @@ export class RequestService {
       throw new ConflictError('this request has no card object yet; it gets one once approved');
     try {
       return await this.deps.renderer.preview(
-        cardLayoutInput(person, card, this.deps.siteName),
+        cardLayoutInput(person, card, this.deps.siteName, this.deps.siteBranding),
         side,
       );
     } catch (err) {

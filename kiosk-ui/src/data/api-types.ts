@@ -83,6 +83,8 @@ export interface RequestDetail {
   person: Person;
   process: { name: string; label: string; idType: string; cardType: string; approval: boolean };
   card: Card | null;
+  /** The employee a visitor comes to see. */
+  host: Host | null;
   transitions: Array<{
     fromState: string | null;
     toState: string;

@@ -85,7 +85,9 @@ export class KioskDetailsScreen extends LocalizedElement {
     const box = el.getBoundingClientRect();
     if (box.top >= area.top && box.bottom <= area.bottom) return;
     const delta =
-      box.height > area.height || box.top < area.top ? box.top - area.top : box.bottom - area.bottom;
+      box.height > area.height || box.top < area.top
+        ? box.top - area.top
+        : box.bottom - area.bottom;
     this.area.scrollTop += delta;
   }
 
