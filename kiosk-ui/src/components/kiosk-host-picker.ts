@@ -38,6 +38,10 @@ export class KioskHostPicker extends LocalizedElement {
       p {
         margin: calc(var(--gap) / 2) 0 0;
       }
+      .hint {
+        font-size: 0.85rem;
+        margin-top: 2px;
+      }
       .chosen {
         font-weight: 700;
       }
@@ -111,7 +115,7 @@ export class KioskHostPicker extends LocalizedElement {
         .value=${this.query}
         @value-changed=${(e: CustomEvent<string>) => this.onQuery(e.detail)}
       ></kiosk-text-field>
-      ${this.results === null ? html`<p class="muted">${t('details.hostSearch')}</p>` : null}
+      ${this.results === null ? html`<p class="muted hint">${t('details.hostSearch')}</p>` : null}
       ${this.error ? html`<p class="error">${this.error}</p>` : null}
       ${
         this.results === null

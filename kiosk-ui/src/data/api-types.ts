@@ -33,6 +33,8 @@ export interface SelfServiceOptions {
   /** Whether the printer and encoder can serve a request now. */
   ready: boolean;
   notReadyReason: string | null;
+  /** The site's identity from the device configuration. */
+  site?: { name: string; accentColor: string | null; logoUrl: string | null };
 }
 
 export interface WalkUpStatus {

@@ -32,14 +32,46 @@ export class KioskDetailsScreen extends LocalizedElement {
     css`
       form {
         display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(min(100%, 14em), 1fr));
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 13em), 1fr));
         gap: var(--gap) calc(var(--gap) * 2);
       }
       .wide {
         grid-column: 1 / -1;
       }
+      /* Fields (scrolling on their own), the actions, the keyboard: a grid, so the keyboard
+         takes its rows and the fields the rest, never one over the other. */
+      :host {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr);
+        grid-template-rows: minmax(0, 1fr) auto auto;
+        grid-template-areas: 'fields' 'actions' 'keyboard';
+      }
+      main {
+        grid-area: fields;
+      }
+      .actions {
+        grid-area: actions;
+      }
       kiosk-onscreen-keyboard {
-        flex: none;
+        grid-area: keyboard;
+      }
+      /* A short landscape screen (the 7" panel): the actions move beside the fields, so the
+         height above the keyboard is all for the fields. */
+      @media (max-height: 560px) and (orientation: landscape) {
+        :host {
+          grid-template-columns: minmax(0, 1fr) auto;
+          grid-template-rows: minmax(0, 1fr) auto;
+          grid-template-areas: 'fields actions' 'keyboard keyboard';
+        }
+        .actions {
+          flex-direction: column-reverse;
+          justify-content: flex-end;
+          flex-wrap: nowrap;
+        }
+        form {
+          grid-template-columns: repeat(auto-fit, minmax(min(100%, 11.5em), 1fr));
+          row-gap: 4px;
+        }
       }
       @media (orientation: portrait) {
         /* Spare height goes above the title, so the fields meet the keyboard. */
@@ -131,7 +163,6 @@ export class KioskDetailsScreen extends LocalizedElement {
           ${
             kind === 'visitor'
               ? html`<kiosk-host-picker
-                  class="wide"
                   label=${t('details.host')}
                   .host=${this.draft.host}
                   @host-changed=${(e: CustomEvent<Host | null>) => this.onHostChanged(e)}
@@ -142,7 +173,6 @@ export class KioskDetailsScreen extends LocalizedElement {
           ${
             kind === 'contractor'
               ? html`<kiosk-date-stepper
-                  class="wide"
                   label=${t('details.validUntil')}
                   .value=${this.draft.validUntil}
                   min=${dayFromToday(0)}
