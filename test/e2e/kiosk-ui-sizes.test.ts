@@ -155,152 +155,156 @@ describe('kiosk UI on the screens kiosks have', () => {
   }
 
   for (const size of KIOSK_SCREENS) {
-    for (const lang of Object.keys(CATALOGS) as Lang[]) {
-      it(`takes a visitor through the walk-up by touch alone at ${size.name} (${size.what}) in ${lang}`, async () => {
-        const m = CATALOGS[lang];
-        const shot = (name: string) => `size-${size.name}-${lang}-${name}`;
-        const docs = (name: string) =>
-          lang === 'en' && (size.name === '800x480' || size.name === '720x1280')
-            ? `walk-up-${name}-${size.name}`
-            : undefined;
-        const page = await open(size, '/');
-        const button = (name: string) => page.getByRole('button', { name, exact: true });
-        const keyboard = page.locator('kiosk-onscreen-keyboard');
-        const keys: Array<[Locator, string]> = [
-          [keyboard.getByRole('button', { name: 'q', exact: true }), 'key q'],
-          [keyboard.getByRole('button', { name: '-', exact: true }), 'key -'],
-          [keyboard.getByRole('button', { name: m['keyboard.space'] }), 'space'],
-          [keyboard.getByRole('button', { name: m['keyboard.backspace'] }), 'delete'],
-        ];
+    // Both languages on one page: the second walk-up starts where Done left the first, on the
+    // attract screen, as the next person at the kiosk would.
+    it(`takes visitors through the walk-up by touch alone at ${size.name} (${size.what}) in every language`, async () => {
+      const page = await open(size, '/');
+      for (const lang of Object.keys(CATALOGS) as Lang[]) await walkUp(page, size, lang);
+      await page.context().close();
+    }, 120_000);
+  }
 
-        // Attract: the site's identity, the language, the way in.
-        if (lang !== 'en') await button(m['language.name']).click();
-        await page.getByRole('heading', { name: m['attract.title'] }).waitFor();
-        const siteName = page.getByText('Acme Head Office');
-        await walkUpScreen(page, shot('01-attract'), [
-          [siteName, 'the site name'],
-          [page.locator('[data-testid="site"] img'), 'the site logo'],
-          [button(m['attract.start']), 'start'],
-          [button(en['language.name']), 'English'],
-          [button(nl['language.name']), 'Nederlands'],
-        ]);
-        expect(
-          await button(m['attract.start']).evaluate((b) => getComputedStyle(b).backgroundColor),
-        ).toBe('rgb(179, 38, 30)');
-        await button(m['attract.start']).click();
+  async function walkUp(page: Page, size: Size, lang: Lang): Promise<void> {
+    const m = CATALOGS[lang];
+    const shot = (name: string) => `size-${size.name}-${lang}-${name}`;
+    const docs = (name: string) =>
+      lang === 'en' && (size.name === '800x480' || size.name === '720x1280')
+        ? `walk-up-${name}-${size.name}`
+        : undefined;
+    const button = (name: string) => page.getByRole('button', { name, exact: true });
+    const keyboard = page.locator('kiosk-onscreen-keyboard');
+    const keys: Array<[Locator, string]> = [
+      [keyboard.getByRole('button', { name: 'q', exact: true }), 'key q'],
+      [keyboard.getByRole('button', { name: '-', exact: true }), 'key -'],
+      [keyboard.getByRole('button', { name: m['keyboard.space'] }), 'space'],
+      [keyboard.getByRole('button', { name: m['keyboard.backspace'] }), 'delete'],
+    ];
 
-        // Kind.
-        const visitor = page.locator('button[data-kind="visitor"]');
-        await walkUpScreen(page, shot('02-kind'), [
-          [visitor, 'visitor'],
-          [page.locator('button[data-kind="contractor"]'), 'contractor'],
-          [button(m['common.back']), 'back'],
-        ]);
-        await visitor.click();
+    // Attract: the site's identity, the language, the way in.
+    if (lang !== 'en') await button(m['language.name']).click();
+    await page.getByRole('heading', { name: m['attract.title'] }).waitFor();
+    const siteName = page.getByText('Acme Head Office');
+    await walkUpScreen(page, shot('01-attract'), [
+      [siteName, 'the site name'],
+      [page.locator('[data-testid="site"] img'), 'the site logo'],
+      [button(m['attract.start']), 'start'],
+      [button(en['language.name']), 'English'],
+      [button(nl['language.name']), 'Nederlands'],
+    ]);
+    expect(
+      await button(m['attract.start']).evaluate((b) => getComputedStyle(b).backgroundColor),
+    ).toBe('rgb(179, 38, 30)');
+    await button(m['attract.start']).click();
 
-        // Details: every field, the way forward and the keyboard at once.
-        const field = (label: string) => page.getByLabel(label, { exact: true });
-        const name = field(m['details.name']);
-        const fields: Array<[Locator, string]> = [
-          [name, 'name'],
-          [field(m['details.company']), 'company'],
-          [field(m['details.host']), 'host'],
-          [field(m['details.email']), 'e-mail'],
-          [field(m['details.purpose']), 'purpose'],
-        ];
-        const forward: Array<[Locator, string]> = [
-          [button(m['common.next']), 'next'],
-          [button(m['common.back']), 'back'],
-        ];
-        await expect.poll(() => name.evaluate((el) => el.matches(':focus'))).toBe(true);
-        await walkUpScreen(page, shot('03-details'), [...fields, ...forward, ...keys]);
-        await tapType(page, 'Vera Vos', m);
-        await field(m['details.company']).click();
-        await tapType(page, 'Acme', m);
-        await field(m['details.host']).click();
-        await tapType(page, 'hel', m);
-        const match = button('Helen Host');
-        // The field being typed into, its matches and the way forward, above the keyboard.
-        await touchable(
-          [[field(m['details.host']), 'host field'], [match, 'the match'], ...forward, ...keys],
-          shot('04-details-host'),
-        );
-        await checked(page, shot('04-details-host'), docs('details'));
-        await match.click();
-        await page.getByText(m['details.hostChosen'].replace('{name}', 'Helen Host')).waitFor();
-        await field(m['details.purpose']).click();
-        await tapType(page, 'demo', m);
-        await touchable(
-          [[field(m['details.purpose']), 'purpose field'], ...forward, ...keys],
-          shot('05-details-done'),
-        );
-        expect(await name.inputValue()).toBe('Vera Vos');
-        measured[`${size.name}-${lang}`] = {
-          rootFontPx: await page.evaluate(() =>
-            parseFloat(getComputedStyle(document.documentElement).fontSize),
-          ),
-          keyHeightPx: (await keyboard.getByRole('button', { name: 'q' }).boundingBox())!.height,
-          qrPx: 0,
-        };
-        await checked(page, shot('05-details-done'));
-        await button(m['common.next']).click();
+    // Kind.
+    const visitor = page.locator('button[data-kind="visitor"]');
+    await walkUpScreen(page, shot('02-kind'), [
+      [visitor, 'visitor'],
+      [page.locator('button[data-kind="contractor"]'), 'contractor'],
+      [button(m['common.back']), 'back'],
+    ]);
+    await visitor.click();
 
-        // Photo, from Chromium's synthetic camera.
-        const take = button(m['photo.take']);
-        await walkUpScreen(page, shot('06-photo'), [
-          [take, 'take photo'],
-          [button(m['photo.skip']), 'continue without photo'],
-          [button(m['common.back']), 'back'],
-        ]);
-        await take.click();
-        await walkUpScreen(page, shot('07-photo-taken'), [
-          [button(m['photo.retake']), 'take again'],
-          [button(m['photo.use']), 'use this photo'],
-        ]);
-        await button(m['photo.use']).click();
+    // Details: every field, the way forward and the keyboard at once.
+    const field = (label: string) => page.getByLabel(label, { exact: true });
+    const name = field(m['details.name']);
+    const fields: Array<[Locator, string]> = [
+      [name, 'name'],
+      [field(m['details.company']), 'company'],
+      [field(m['details.host']), 'host'],
+      [field(m['details.email']), 'e-mail'],
+      [field(m['details.purpose']), 'purpose'],
+    ];
+    const forward: Array<[Locator, string]> = [
+      [button(m['common.next']), 'next'],
+      [button(m['common.back']), 'back'],
+    ];
+    await expect.poll(() => name.evaluate((el) => el.matches(':focus'))).toBe(true);
+    await walkUpScreen(page, shot('03-details'), [...fields, ...forward, ...keys]);
+    await tapType(page, 'Vera Vos', m);
+    await field(m['details.company']).click();
+    await tapType(page, 'Acme', m);
+    await field(m['details.host']).click();
+    await tapType(page, 'hel', m);
+    const match = button('Helen Host');
+    // The field being typed into, its matches and the way forward, above the keyboard.
+    await touchable(
+      [[field(m['details.host']), 'host field'], [match, 'the match'], ...forward, ...keys],
+      shot('04-details-host'),
+    );
+    await checked(page, shot('04-details-host'), docs('details'));
+    await match.click();
+    await page.getByText(m['details.hostChosen'].replace('{name}', 'Helen Host')).waitFor();
+    await field(m['details.purpose']).click();
+    await tapType(page, 'demo', m);
+    await touchable(
+      [[field(m['details.purpose']), 'purpose field'], ...forward, ...keys],
+      shot('05-details-done'),
+    );
+    expect(await name.inputValue()).toBe('Vera Vos');
+    measured[`${size.name}-${lang}`] = {
+      rootFontPx: await page.evaluate(() =>
+        parseFloat(getComputedStyle(document.documentElement).fontSize),
+      ),
+      keyHeightPx: (await keyboard.getByRole('button', { name: 'q' }).boundingBox())!.height,
+      qrPx: 0,
+    };
+    await checked(page, shot('05-details-done'));
+    await button(m['common.next']).click();
 
-        // Terms.
-        const accept = page.getByLabel(m['terms.accept']);
-        await walkUpScreen(page, shot('08-terms'), [
-          [accept, 'accept the terms'],
-          [button(m['terms.submit']), 'request my card'],
-          [button(m['common.back']), 'back'],
-        ]);
-        await accept.check();
-        await button(m['terms.submit']).click();
+    // Photo, from Chromium's synthetic camera.
+    const take = button(m['photo.take']);
+    await walkUpScreen(page, shot('06-photo'), [
+      [take, 'take photo'],
+      [button(m['photo.skip']), 'continue without photo'],
+      [button(m['common.back']), 'back'],
+    ]);
+    await take.click();
+    await walkUpScreen(page, shot('07-photo-taken'), [
+      [button(m['photo.retake']), 'take again'],
+      [button(m['photo.use']), 'use this photo'],
+    ]);
+    await button(m['photo.use']).click();
 
-        // Status: the code and a QR code sized for the screen.
-        const code = page.locator('[data-testid="status-code"]');
-        const qr = page.locator('kiosk-qr-code img');
-        await page.locator('kiosk-request-state [data-state="awaiting_approval"]').waitFor();
-        await walkUpScreen(
-          page,
-          shot('09-status'),
-          [
-            [code, 'the status code'],
-            [qr, 'the QR code'],
-            [button(m['status.done']), 'done'],
-          ],
-          docs('status'),
-        );
-        measured[`${size.name}-${lang}`]!.qrPx = (await qr.boundingBox())!.width;
+    // Terms.
+    const accept = page.getByLabel(m['terms.accept']);
+    await walkUpScreen(page, shot('08-terms'), [
+      [accept, 'accept the terms'],
+      [button(m['terms.submit']), 'request my card'],
+      [button(m['common.back']), 'back'],
+    ]);
+    await accept.check();
+    await button(m['terms.submit']).click();
 
-        // What the visitor typed reached the appliance.
-        const { requestId } = await t.appliance.services.requests.walkUpStatus(
-          (await code.textContent())!.trim(),
-        );
-        const detail = await t.appliance.services.requests.get(requestId);
-        expect(detail.person.name).toBe('Vera Vos');
-        expect(detail.person.company).toBe('Acme');
-        expect(detail.host?.name).toBe('Helen Host');
-        expect(detail.request.purpose).toBe('demo');
-        expect(detail.person.photo?.mimeType).toBe('image/jpeg');
+    // Status: the code and a QR code sized for the screen.
+    const code = page.locator('[data-testid="status-code"]');
+    const qr = page.locator('kiosk-qr-code img');
+    await page.locator('kiosk-request-state [data-state="awaiting_approval"]').waitFor();
+    await walkUpScreen(
+      page,
+      shot('09-status'),
+      [
+        [code, 'the status code'],
+        [qr, 'the QR code'],
+        [button(m['status.done']), 'done'],
+      ],
+      docs('status'),
+    );
+    measured[`${size.name}-${lang}`]!.qrPx = (await qr.boundingBox())!.width;
 
-        await button(m['status.done']).click();
-        await page.getByRole('heading', { name: en['attract.title'] }).waitFor();
-        await page.context().close();
-      }, 60_000);
-    }
+    // What the visitor typed reached the appliance.
+    const { requestId } = await t.appliance.services.requests.walkUpStatus(
+      (await code.textContent())!.trim(),
+    );
+    const detail = await t.appliance.services.requests.get(requestId);
+    expect(detail.person.name).toBe('Vera Vos');
+    expect(detail.person.company).toBe('Acme');
+    expect(detail.host?.name).toBe('Helen Host');
+    expect(detail.request.purpose).toBe('demo');
+    expect(detail.person.photo?.mimeType).toBe('image/jpeg');
+
+    await button(m['status.done']).click();
+    await page.getByRole('heading', { name: en['attract.title'] }).waitFor();
   }
 
   /** A visitor who asked at the kiosk with a photo, a host, a company and a purpose. */

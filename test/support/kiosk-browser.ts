@@ -76,7 +76,8 @@ export interface AxeFinding {
  * the page keeps its real CSP during the check.
  */
 export async function axeFindings(page: Page): Promise<AxeFinding[]> {
-  await page.evaluate(AXE_SOURCE);
+  // Parsing axe (half a megabyte) is much of a check's time: once per page load is enough.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: any }).axe;
     const result = await axe.run(document, {
