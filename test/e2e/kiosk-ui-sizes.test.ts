@@ -18,12 +18,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { en } from '../../kiosk-ui/src/i18n/en.js';
 import { nl } from '../../kiosk-ui/src/i18n/nl.js';
-import {
-  buildTestApp,
-  TEST_PASSCODE,
-  type Staff,
-  type TestApp,
-} from '../support/build-test-app.js';
+import { buildTestApp, TEST_PASSCODE, type TestApp } from '../support/build-test-app.js';
 import { hasTool, itWithTools } from '../support/system-tools.js';
 import { addPerson, crewFor, ok, post, type Crew } from '../support/workflow-driver.js';
 import {
@@ -57,7 +52,6 @@ function logoPng(): Buffer {
 describe('kiosk UI on the screens kiosks have', () => {
   let t: TestApp;
   let crew: Crew;
-  let desk: Staff;
   let base: string;
   let browser: Browser;
   let siteDir: string;
@@ -81,7 +75,7 @@ describe('kiosk UI on the screens kiosks have', () => {
     crew = await crewFor(t);
     await addPerson(t, crew.officer, 'employee', { name: 'Helen Host' });
     // One member who approves and hands over, so each size signs in once.
-    desk = await t.staff('vic', ['approver', 'security_staff']);
+    await t.staff('vic', ['approver', 'security_staff']);
     base = await t.appliance.app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
   }, 60_000);

@@ -214,8 +214,16 @@ describe('kiosk UI in Chromium', () => {
     await toHand.getByRole('button', { name: /Hand over/ }).click();
     await desk.locator('kiosk-dialog[open]').getByRole('button', { name: 'Hand over' }).click();
     const pin = desk.locator('[data-testid="pin"]');
-    expect(await pin.textContent()).toMatch(/^\d{6}$/);
+    await pin.waitFor();
+    expect(await pin.textContent()).not.toMatch(/\d/);
+    // Shown only while the holder holds the button down.
+    await desk.getByRole('button', { name: 'Press and hold to show the PIN' }).hover();
+    await desk.mouse.down();
+    await expect.poll(() => pin.getAttribute('data-shown')).toBe('true');
+    expect((await pin.textContent())!.trim()).toMatch(/^\d{6}$/);
     await checkScreen(desk, '15-staff-pin-once');
+    await desk.mouse.up();
+    await expect.poll(() => pin.getAttribute('data-shown')).toBe('false');
     await button(desk, 'The holder has seen the PIN').click();
     await pin.waitFor({ state: 'detached' });
     await desk

@@ -43,7 +43,7 @@ export const screenStyles = css`
   }
   @media (max-height: 560px) {
     h1 {
-      font-size: 1.3rem;
+      font-size: 1.25rem;
     }
   }
 `;
