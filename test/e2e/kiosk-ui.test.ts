@@ -244,7 +244,7 @@ describe('kiosk UI in Chromium', () => {
     expect(await admin.locator('[data-field="printer-driver"]').textContent()).toBe('simulated');
     expect(await admin.locator('[data-field="version"]').textContent()).toBe('test');
     await checkScreen(admin, '16-staff-diagnostics');
-  }, 90_000);
+  }, 150_000);
 
   /** A walk-up request made through the API; approved too unless told otherwise. */
   async function walkUp(name: string, approve = true): Promise<string> {
@@ -287,7 +287,7 @@ describe('kiosk UI in Chromium', () => {
       .waitFor({ timeout: LIVE_MS });
     await phone.getByText('Reason: no host today').waitFor();
     await checkScreen(phone, '06c-phone-status-rejected');
-  });
+  }, 60_000);
 
   it('shows a failed production with its reason, and tries again', async () => {
     await walkUp('Fay Failed');
