@@ -201,7 +201,8 @@ describe('kiosk UI on the screens kiosks have', () => {
     await visitor.click();
 
     // Details: every field, the way forward and the keyboard at once.
-    const field = (label: string) => page.getByLabel(label, { exact: true });
+    // The text box: the host's matches are a list with the same name.
+    const field = (label: string) => page.getByRole('textbox', { name: label, exact: true });
     const name = field(m['details.name']);
     const fields: Array<[Locator, string]> = [
       [name, 'name'],
