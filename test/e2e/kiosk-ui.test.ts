@@ -407,6 +407,7 @@ describe('kiosk UI in Chromium', () => {
         rmSync(crlDir, { recursive: true, force: true });
       }
     },
+    60_000,
   );
 
   it('forgets what was typed, and the language, when the walk-up leaves the kiosk idle', async () => {
