@@ -39,6 +39,7 @@ import type { IdentityManagerClient } from './services/sync/identity-manager-cli
 import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
+import { loadSiteIdentity } from './site-identity.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -81,6 +82,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       throw new Error(`walk-up process ${name} for ${kind} is not defined`);
   }
   const events = new DomainEvents();
+  const site = loadSiteIdentity(config);
+  const siteBranding = { logo: site.logo, accentColor: site.accentColor };
   const sealer = new AesGcmSealer(parts.deviceSecret, 'card-secrets');
   const engine = new WorkflowEngine(
     store,
@@ -102,6 +105,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     log: log.child({ module: 'services.production' }),
     managementKeyFor: (cardNumber) => deriveCardManagementKey(parts.deviceSecret, cardNumber),
     siteName: config.siteName,
+    siteBranding,
     keyAlgorithm: config.keyAlgorithm,
     pinRetries: config.pinRetries,
     pukRetries: config.pukRetries,
@@ -160,6 +164,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       readiness: () => status.readiness(),
       renderer: parts.renderer,
       siteName: config.siteName,
+      siteBranding,
     },
     log.child({ module: 'services.requests' }),
   );
@@ -201,6 +206,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     publicBaseUrl: config.http.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`,
     secureCookie: config.http.secureCookie,
     walkUpKinds,
+    site,
     rateLimits: config.rateLimits,
     ...(parts.httpLogger ? { loggerInstance: parts.httpLogger } : {}),
   });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { BUILT_IN_PROCESSES } from './core/workflow/processes.js';
+import { ACCENT_COLOR_PATTERN } from './site-identity.js';
 
 const ProcessDef = Type.Object({
   name: Type.String(),
@@ -81,6 +82,16 @@ export const SYNC_DEFAULTS = {
 export const DeviceConfigSchema = Type.Object(
   {
     siteName: Type.String({ minLength: 1, maxLength: 60 }),
+    /** Logo (PNG or JPEG, ≤ 256 KiB; a relative path is in stateDir) and accent colour. */
+    siteIdentity: Type.Optional(
+      Type.Object(
+        {
+          logoFile: Type.Optional(Type.String({ minLength: 1 })),
+          accentColor: Type.Optional(Type.String({ pattern: ACCENT_COLOR_PATTERN })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     stateDir: Type.String({ minLength: 1 }),
     http: Type.Object({
       host: Type.String(),

@@ -214,8 +214,16 @@ describe('kiosk UI in Chromium', () => {
     await toHand.getByRole('button', { name: /Hand over/ }).click();
     await desk.locator('kiosk-dialog[open]').getByRole('button', { name: 'Hand over' }).click();
     const pin = desk.locator('[data-testid="pin"]');
-    expect(await pin.textContent()).toMatch(/^\d{6}$/);
+    await pin.waitFor();
+    expect(await pin.textContent()).not.toMatch(/\d/);
+    // Shown only while the holder holds the button down.
+    await desk.getByRole('button', { name: 'Press and hold to show the PIN' }).hover();
+    await desk.mouse.down();
+    await expect.poll(() => pin.getAttribute('data-shown')).toBe('true');
+    expect((await pin.textContent())!.trim()).toMatch(/^\d{6}$/);
     await checkScreen(desk, '15-staff-pin-once');
+    await desk.mouse.up();
+    await expect.poll(() => pin.getAttribute('data-shown')).toBe('false');
     await button(desk, 'The holder has seen the PIN').click();
     await pin.waitFor({ state: 'detached' });
     await desk
@@ -236,7 +244,7 @@ describe('kiosk UI in Chromium', () => {
     expect(await admin.locator('[data-field="printer-driver"]').textContent()).toBe('simulated');
     expect(await admin.locator('[data-field="version"]').textContent()).toBe('test');
     await checkScreen(admin, '16-staff-diagnostics');
-  }, 90_000);
+  }, 150_000);
 
   /** A walk-up request made through the API; approved too unless told otherwise. */
   async function walkUp(name: string, approve = true): Promise<string> {
@@ -279,7 +287,7 @@ describe('kiosk UI in Chromium', () => {
       .waitFor({ timeout: LIVE_MS });
     await phone.getByText('Reason: no host today').waitFor();
     await checkScreen(phone, '06c-phone-status-rejected');
-  });
+  }, 60_000);
 
   it('shows a failed production with its reason, and tries again', async () => {
     await walkUp('Fay Failed');
@@ -399,6 +407,7 @@ describe('kiosk UI in Chromium', () => {
         rmSync(crlDir, { recursive: true, force: true });
       }
     },
+    60_000,
   );
 
   it('forgets what was typed, and the language, when the walk-up leaves the kiosk idle', async () => {

@@ -13,6 +13,7 @@ import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
 import type { Clock } from '../core/ports.js';
+import type { SiteIdentity } from '../site-identity.js';
 
 export interface AppServices {
   store: Pick<Store, 'transaction' | 'read'>;
@@ -38,6 +39,8 @@ export interface AppOptions {
   secureCookie: boolean;
   /** Walk-up kinds this kiosk offers, for the self-service screens. */
   walkUpKinds: string[];
+  /** The site's name, accent colour and logo for the walk-up screens. */
+  site?: SiteIdentity;
   /** The appliance's pino logger; none in tests that do not look at logs. */
   loggerInstance?: FastifyBaseLogger;
   rateLimits?: { signInPerMinute: number; walkUpPerMinute: number; statusLookupsPerMinute: number };

@@ -38,6 +38,10 @@ const BAND_HEIGHT = 120;
 const MARGIN = 40;
 const PHOTO = { x: MARGIN, y: BAND_HEIGHT + 40, width: 270, height: 340 };
 const QR_SIZE = 190;
+/** The site logo sits on a white tile at the band's left, so any logo reads on any band. */
+const LOGO_TILE = { x: MARGIN, y: 12, size: 96, inset: 6 };
+/** The site's accent colour: a stripe under the band, below the card type's colour. */
+export const ACCENT_STRIPE = { y: BAND_HEIGHT, height: 14 };
 /** Rough advance of a DejaVu Sans glyph as a share of the font size, to shrink long names. */
 const GLYPH_ADVANCE_EM = 0.62;
 
@@ -62,6 +66,13 @@ export function validateLayoutInput(input: CardLayoutInput): void {
   }
   if (input.photo && !PHOTO_MIME_TYPES.has(input.photo.mimeType)) {
     throw new CardLayoutError(`photo must be PNG or JPEG, not ${input.photo.mimeType}`);
+  }
+  if (input.siteLogo && !PHOTO_MIME_TYPES.has(input.siteLogo.mimeType)) {
+    throw new CardLayoutError(`site logo must be PNG or JPEG, not ${input.siteLogo.mimeType}`);
+  }
+  // It goes into an SVG attribute: only #rrggbb, never anything that could end the attribute.
+  if (input.accentColor !== undefined && !/^#[0-9a-fA-F]{6}$/.test(input.accentColor)) {
+    throw new CardLayoutError('accent colour must be #rrggbb');
   }
 }
 
@@ -116,8 +127,21 @@ export function frontSvg(input: CardLayoutInput): string {
   parts.push(`<rect width="${CARD_WIDTH_DOTS}" height="${CARD_HEIGHT_DOTS}" fill="#fff"/>`);
   // The card type's colour band, with the site and the type in paper white (no ink).
   parts.push(`<rect width="${CARD_WIDTH_DOTS}" height="${BAND_HEIGHT}" fill="${style.band}"/>`);
+  if (input.accentColor)
+    parts.push(
+      `<rect y="${ACCENT_STRIPE.y}" width="${CARD_WIDTH_DOTS}" height="${ACCENT_STRIPE.height}" fill="${input.accentColor}"/>`,
+    );
+  let siteX = MARGIN;
+  if (input.siteLogo) {
+    const { x, y, size, inset } = LOGO_TILE;
+    parts.push(
+      `<rect x="${x}" y="${y}" width="${size}" height="${size}" rx="10" fill="#fff"/>`,
+      `<image x="${x + inset}" y="${y + inset}" width="${size - 2 * inset}" height="${size - 2 * inset}" preserveAspectRatio="xMidYMid meet" href="${dataUri(input.siteLogo)}"/>`,
+    );
+    siteX = x + size + 24;
+  }
   parts.push(
-    text(MARGIN, 78, fitFontSize(input.siteName, 560, 44), input.siteName, {
+    text(siteX, 78, fitFontSize(input.siteName, 600 - siteX, 44), input.siteName, {
       bold: true,
       fill: '#fff',
     }),

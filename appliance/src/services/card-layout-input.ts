@@ -2,10 +2,17 @@
 import type { CardRecord, PersonRecord } from '../core/records.js';
 import type { CardLayoutInput } from './ports.js';
 
+/** The site's logo and accent colour, when configured (see appliance/src/site-identity.ts). */
+export interface SiteBranding {
+  logo?: { mimeType: string; data: Uint8Array } | null;
+  accentColor?: string | null;
+}
+
 export function cardLayoutInput(
   person: PersonRecord,
   card: Pick<CardRecord, 'cardType' | 'cardNumber' | 'validFrom' | 'validUntil'>,
   siteName: string,
+  identity: SiteBranding = {},
 ): CardLayoutInput {
   return {
     cardType: card.cardType,
@@ -16,5 +23,7 @@ export function cardLayoutInput(
     validFrom: card.validFrom,
     validUntil: card.validUntil,
     siteName,
+    ...(identity.logo ? { siteLogo: identity.logo } : {}),
+    ...(identity.accentColor ? { accentColor: identity.accentColor } : {}),
   };
 }

@@ -34,6 +34,13 @@ export class PersonService {
     return p;
   }
 
+  /** The person's photo; NotFoundError when there is no such person or no photo. */
+  async photo(id: string): Promise<Photo> {
+    const p = await this.get(id);
+    if (!p.photo) throw new NotFoundError('photo of person', id);
+    return p.photo;
+  }
+
   async create(actor: Actor, input: NewPerson): Promise<PersonRecord> {
     if (input.validUntil !== undefined && !parseIsoDate(input.validUntil)) {
       throw new InvalidInputError('validUntil must be a date as YYYY-MM-DD');

@@ -31,6 +31,10 @@ export interface CardLayoutInput {
   validFrom: string;
   validUntil: string;
   siteName: string;
+  /** The site's logo, printed in the card's band. */
+  siteLogo?: { mimeType: string; data: Uint8Array };
+  /** The site's accent colour (#rrggbb), a stripe under the card type's band. */
+  accentColor?: string;
 }
 
 export interface CardArtworkRenderer {

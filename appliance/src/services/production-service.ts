@@ -17,7 +17,7 @@ import type { SecretSealer } from '../core/secret-sealer.js';
 import type { Store } from '../core/store-ports.js';
 import { needsCertificate } from '../core/workflow/processes.js';
 import { pinContext, pukContext, recordCardStatus } from './card-object-factory.js';
-import { cardLayoutInput } from './card-layout-input.js';
+import { cardLayoutInput, type SiteBranding } from './card-layout-input.js';
 import type { DomainEvents } from './domain-events.js';
 import type { CardArtworkRenderer, CardCertificateIssuer, Logger } from './ports.js';
 import { newId, type WorkflowEngine } from './workflow-engine.js';
@@ -39,6 +39,7 @@ export interface ProductionDeps {
   log: Logger;
   managementKeyFor(cardNumber: string): Uint8Array;
   siteName: string;
+  siteBranding?: SiteBranding;
   keyAlgorithm: KeyAlgorithm;
   pinRetries: number;
   pukRetries: number;
@@ -254,7 +255,9 @@ export class ProductionService {
 
     let artwork;
     try {
-      artwork = await renderer.render(cardLayoutInput(person, card, this.deps.siteName));
+      artwork = await renderer.render(
+        cardLayoutInput(person, card, this.deps.siteName, this.deps.siteBranding),
+      );
     } catch (err) {
       throw this.describe(err, false, 'layout');
     }

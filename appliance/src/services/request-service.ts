@@ -33,7 +33,7 @@ import {
 } from './card-object-factory.js';
 import type { CardArtworkRenderer, DeviceReadiness, Logger } from './ports.js';
 import { checkHost, newPersonRecord, recordPersonCreated } from './person-service.js';
-import { cardLayoutInput } from './card-layout-input.js';
+import { cardLayoutInput, type SiteBranding } from './card-layout-input.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
 
@@ -58,6 +58,8 @@ export interface RequestDetails {
   person: PersonRecord;
   process: ProcessDefinition;
   card: Omit<CardRecord, 'pinSealed' | 'pukSealed'> | null;
+  /** The employee a visitor comes to see, for the approver; null without one. */
+  host: { id: string; name: string } | null;
   transitions: TransitionRecord[];
   attempts: ProductionAttemptRecord[];
 }
@@ -80,6 +82,7 @@ export class RequestService {
       readiness: () => Promise<DeviceReadiness>;
       renderer: CardArtworkRenderer;
       siteName: string;
+      siteBranding?: SiteBranding;
       sealer: SecretSealer;
       random: RandomSource;
       clock: Clock;
@@ -306,11 +309,13 @@ export class RequestService {
       const person = await tx.persons.get(request.personId);
       if (!person) throw new NotFoundError('person', request.personId);
       const card = await tx.cards.getByRequest(requestId);
+      const host = person.hostPersonId ? await tx.persons.get(person.hostPersonId) : null;
       return {
         request,
         person,
         process: this.engine.process(request.processName),
         card: card ? withoutSecrets(card) : null,
+        host: host ? { id: host.id, name: host.name } : null,
         transitions: await tx.requests.transitions(requestId),
         attempts: await tx.attempts.forRequest(requestId),
       };
@@ -324,7 +329,7 @@ export class RequestService {
       throw new ConflictError('this request has no card object yet; it gets one once approved');
     try {
       return await this.deps.renderer.preview(
-        cardLayoutInput(person, card, this.deps.siteName),
+        cardLayoutInput(person, card, this.deps.siteName, this.deps.siteBranding),
         side,
       );
     } catch (err) {

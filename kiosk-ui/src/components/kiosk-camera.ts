@@ -21,12 +21,20 @@ export class KioskCamera extends LocalizedElement {
   static override styles = [
     sharedStyles,
     css`
+      /* The picture beside its button, both sized from the viewport's height, so that "Take
+         photo" is in view on a 480-pixel-high screen too. */
       :host {
-        display: block;
+        display: flex;
+        flex-wrap: wrap;
+        align-items: flex-end;
+        gap: var(--gap);
+      }
+      .actions {
+        margin-top: 0;
       }
       .frame {
-        width: 320px;
-        height: 400px;
+        height: clamp(160px, 42vh, 720px);
+        aspect-ratio: 4 / 5;
         background: var(--surface-alt);
         border-radius: var(--radius);
         overflow: hidden;

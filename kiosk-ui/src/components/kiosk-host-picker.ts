@@ -1,9 +1,11 @@
 /**
  * Choose the employee a visitor comes to see: type part of a name (on the on-screen keyboard),
  * pick from the directory's matches. The directory answers names only. Fires `host-changed`
- * with the chosen {id, name}, or null when the person wants to choose again.
+ * with the chosen {id, name}, or null when the person wants to choose again, and
+ * `matches-shown` once new matches are on screen, so the screen can keep them in view.
+ * The matches wrap side by side under the field, so several fit above a keyboard.
  */
-import { html, css } from 'lit';
+import { html, css, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { apiContext } from '../data/context.js';
@@ -25,12 +27,20 @@ export class KioskHostPicker extends LocalizedElement {
         display: block;
       }
       ul.plain {
-        margin-top: 12px;
-        gap: 8px;
+        margin-top: calc(var(--gap) / 2);
+        display: flex;
+        flex-wrap: wrap;
+        gap: calc(var(--gap) / 2);
       }
       li button {
-        width: 100%;
         text-align: left;
+      }
+      p {
+        margin: calc(var(--gap) / 2) 0 0;
+      }
+      .hint {
+        font-size: 0.85rem;
+        margin-top: 2px;
       }
       .chosen {
         font-weight: 700;
@@ -46,6 +56,11 @@ export class KioskHostPicker extends LocalizedElement {
   @state() private error = '';
   private timer: ReturnType<typeof setTimeout> | null = null;
   private searchSeq = 0;
+
+  protected override updated(changed: PropertyValues): void {
+    if (changed.has('results') && this.results !== null)
+      this.dispatchEvent(new CustomEvent('matches-shown', { bubbles: true, composed: true }));
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -100,7 +115,7 @@ export class KioskHostPicker extends LocalizedElement {
         .value=${this.query}
         @value-changed=${(e: CustomEvent<string>) => this.onQuery(e.detail)}
       ></kiosk-text-field>
-      <p class="muted">${t('details.hostSearch')}</p>
+      ${this.results === null ? html`<p class="muted hint">${t('details.hostSearch')}</p>` : null}
       ${this.error ? html`<p class="error">${this.error}</p>` : null}
       ${
         this.results === null

@@ -10,7 +10,9 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { LocalizedElement, t } from '../i18n/i18n.js';
 import { sharedStyles } from '../styles/shared.js';
 
-const ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', "@.-_'"];
+// Five rows, so the keyboard leaves a 480-pixel-high screen room for the field it types into:
+// the symbols a name or an e-mail address needs share the letter rows, and "_" the last row.
+const ROWS = ['1234567890', 'qwertyuiop', "asdfghjkl'", 'zxcvbnm@.-'];
 const DIGIT_ROWS = ['123', '456', '789', '0'];
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
@@ -20,44 +22,53 @@ export class KioskOnscreenKeyboard extends LocalizedElement {
   static override styles = [
     sharedStyles,
     css`
+      /* Key sizes come from the tokens (--key-height follows the viewport), so the keyboard
+         takes a fixed, predictable part of the screen and never covers what it types into. */
       :host {
         display: block;
         background: var(--surface-alt);
         border-radius: var(--radius);
-        padding: 12px;
+        padding: calc(var(--key-height) * 0.12);
         user-select: none;
       }
       .row {
         display: flex;
         justify-content: center;
-        gap: 8px;
-        margin-bottom: 8px;
+        gap: calc(var(--key-height) * 0.1);
+        margin-bottom: calc(var(--key-height) * 0.1);
+      }
+      .row:last-child {
+        margin-bottom: 0;
       }
       button {
-        padding: 0;
-        min-width: 60px;
-        font-size: 1.2rem;
+        flex: 1 1 0;
+        padding: 0 4px;
+        min-width: 0;
+        min-height: var(--key-height);
+        height: var(--key-height);
+        max-width: calc(var(--key-height) * 1.7);
+        font-size: var(--key-font);
         border-width: 1px;
         border-color: var(--border);
         color: var(--text);
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
       }
       button.wide {
-        min-width: 140px;
-        font-size: 1rem;
+        flex-grow: 2.2;
+        max-width: calc(var(--key-height) * 3.6);
+        font-size: calc(var(--key-font) * 0.8);
       }
       button.space {
-        flex: 0 1 360px;
+        flex-grow: 4;
+        max-width: calc(var(--key-height) * 6);
       }
       :host([layout='digits']) {
-        max-width: 420px;
+        max-width: calc(var(--key-height) * 6);
       }
       :host([layout='digits']) button {
-        min-width: 96px;
-        font-size: 1.5rem;
-      }
-      :host([layout='digits']) button.wide {
-        min-width: 140px;
-        font-size: 1rem;
+        max-width: none;
       }
       button[aria-pressed='true'] {
         background: var(--primary);
@@ -138,6 +149,7 @@ export class KioskOnscreenKeyboard extends LocalizedElement {
         >
           ${t('keyboard.shift')}
         </button>
+        ${this.key('_')}
         <button type="button" class="space" @click=${() => this.type(' ')}>
           ${t('keyboard.space')}
         </button>

@@ -9,8 +9,9 @@ export class KioskQrCode extends LocalizedElement {
   static override styles = css`
     img {
       display: block;
-      width: 240px;
-      height: 240px;
+      /* Scales with the screen (--qr-size), so a phone across a large screen still reads it. */
+      width: var(--qr-size, 240px);
+      height: var(--qr-size, 240px);
       image-rendering: pixelated;
       background: #fff;
     }

@@ -22,6 +22,14 @@ export class KioskTextField extends LocalizedElement {
       .error {
         margin: 6px 0 0;
       }
+      /* On a short screen (the 7" panel) the label takes less of the height left above the
+         keyboard, and a longer label (Dutch) wraps less. */
+      @media (max-height: 560px) {
+        label {
+          font-size: 0.9rem;
+          margin-bottom: 2px;
+        }
+      }
     `,
   ];
 

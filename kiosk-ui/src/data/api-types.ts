@@ -33,6 +33,8 @@ export interface SelfServiceOptions {
   /** Whether the printer and encoder can serve a request now. */
   ready: boolean;
   notReadyReason: string | null;
+  /** The site's identity from the device configuration. */
+  site?: { name: string; accentColor: string | null; logoUrl: string | null };
 }
 
 export interface WalkUpStatus {
@@ -83,6 +85,8 @@ export interface RequestDetail {
   person: Person;
   process: { name: string; label: string; idType: string; cardType: string; approval: boolean };
   card: Card | null;
+  /** The employee a visitor comes to see. */
+  host: Host | null;
   transitions: Array<{
     fromState: string | null;
     toState: string;

@@ -223,6 +223,13 @@ export const en = {
   'collection.pinText': 'Show this to the holder only. It will not be shown again.',
   'collection.pinDone': 'The holder has seen the PIN',
   'collection.cardNumber': 'Card number {number}',
+  'collection.checkIdentity': 'Compare the photo and the name with the person at the desk.',
+  'collection.pinHold': 'Press and hold to show the PIN',
+  'collection.pinHidden': 'PIN hidden',
+  'collection.pinCountdown': 'The PIN disappears in {seconds} s',
+  'approvals.company': 'Company: {company}',
+  'person.photoOf': 'Photo of {name}',
+  'person.noPhoto': 'No photo taken',
 
   'cards.findTitle': 'Find a card',
   'cards.number': 'Card number',

@@ -226,6 +226,13 @@ export const nl: Catalog = {
   'collection.pinText': 'Toon dit alleen aan de houder. Het wordt niet nog eens getoond.',
   'collection.pinDone': 'De houder heeft de pincode gezien',
   'collection.cardNumber': 'Pasnummer {number}',
+  'collection.checkIdentity': 'Vergelijk de foto en de naam met de persoon aan de balie.',
+  'collection.pinHold': 'Houd ingedrukt om de pincode te tonen',
+  'collection.pinHidden': 'Pincode verborgen',
+  'collection.pinCountdown': 'De pincode verdwijnt over {seconds} s',
+  'approvals.company': 'Bedrijf: {company}',
+  'person.photoOf': 'Foto van {name}',
+  'person.noPhoto': 'Geen foto gemaakt',
 
   'cards.findTitle': 'Een pas zoeken',
   'cards.number': 'Pasnummer',

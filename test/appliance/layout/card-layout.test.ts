@@ -79,6 +79,37 @@ describe('renderCardArtwork', () => {
     expect(pixel(without.front, 170, 330).slice(0, 3)).toEqual([255, 255, 255]);
   });
 
+  it("prints the site's logo on a tile in the band and its accent colour under the band", async () => {
+    const plain = await renderCardArtwork(base);
+    const branded = await renderCardArtwork({
+      ...base,
+      siteLogo: { mimeType: 'image/png', data: solidPng('#c00000') },
+      accentColor: '#7a1fa2',
+    });
+    const band = hex(CARD_TYPE_STYLE.employee.band);
+    // The logo's middle (tile at x 40..136, y 12..108) in its own colour, the band without it.
+    expect(pixel(branded.front, 88, 25).slice(0, 3)).toEqual(hex('#c00000'));
+    expect(pixel(plain.front, 88, 25).slice(0, 3)).toEqual(band);
+    // The stripe (y 120..134) across the card, white without an accent colour.
+    for (const x of [10, 500, 1000])
+      expect(pixel(branded.front, x, 127).slice(0, 3)).toEqual(hex('#7a1fa2'));
+    expect(pixel(plain.front, 500, 127).slice(0, 3)).toEqual([255, 255, 255]);
+    // The photo, name and the rest of the card do not move.
+    expect(pixel(branded.front, 500, 300)).toEqual(pixel(plain.front, 500, 300));
+  });
+
+  it('refuses an accent colour that is not #rrggbb and a logo that is not PNG or JPEG', async () => {
+    await expect(
+      renderCardArtwork({ ...base, accentColor: '#fff" onload="x' }),
+    ).rejects.toBeInstanceOf(CardLayoutError);
+    await expect(
+      renderCardArtwork({
+        ...base,
+        siteLogo: { mimeType: 'image/svg+xml', data: new Uint8Array([60]) },
+      }),
+    ).rejects.toBeInstanceOf(CardLayoutError);
+  });
+
   it('needs far fewer bytes on the line than raw panels for every card type', async () => {
     for (const cardType of ['employee', 'contractor', 'visitor'] as const) {
       const encoded = encodeCardPanels(await renderCardArtwork({ ...base, cardType }), {

@@ -74,6 +74,27 @@ export const personRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
     async (request) => presentPerson(await services.persons.get(request.params.id)),
   );
 
+  // The guard compares it with the holder at hand-over, the approver sees whom they let in.
+  app.get(
+    '/api/persons/:id/photo',
+    {
+      schema: {
+        tags: ['persons'],
+        summary: "The person's photo (JPEG or PNG), when one was taken",
+        params: IdParams,
+        response: errorResponses,
+      },
+      preHandler: readers,
+    },
+    async (request, reply) => {
+      const photo = await services.persons.photo(request.params.id);
+      return reply
+        .type(photo.mimeType)
+        .header('cache-control', 'private, no-store')
+        .send(Buffer.from(photo.data));
+    },
+  );
+
   app.post(
     '/api/persons',
     {

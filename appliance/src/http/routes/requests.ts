@@ -93,6 +93,12 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
               approval: Type.Boolean(),
             }),
             card: Type.Union([Type.Ref('Card'), Type.Null()]),
+            host: Type.Union(
+              [Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()],
+              {
+                description: 'the employee a visitor comes to see',
+              },
+            ),
             transitions: Type.Array(
               Type.Object({
                 fromState: Type.Union([Type.String(), Type.Null()]),

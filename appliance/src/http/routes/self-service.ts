@@ -9,6 +9,8 @@ import { decodePhoto } from '../presenters.js';
 import { Company, Email, IsoDate, Name, PhotoInput, errorResponses } from '../schemas/common.js';
 import type { AppOptions, AppServices } from '../app-services.js';
 
+const SITE_LOGO_URL = '/api/self-service/site-logo';
+
 const StatusCodeBody = Type.Object(
   { statusCode: Type.String({ minLength: 8, maxLength: 12 }) },
   { additionalProperties: false },
@@ -25,6 +27,7 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
   services: AppServices;
   options: AppOptions;
 }> = async (app, { services, options }) => {
+  const site = options.site;
   const walkUpLimit = {
     rateLimit: { max: options.rateLimits?.walkUpPerMinute ?? 30, timeWindow: 60_000 },
   };
@@ -43,6 +46,11 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
             kinds: Type.Array(Type.String()),
             ready: Type.Boolean(),
             notReadyReason: Type.Union([Type.String(), Type.Null()]),
+            site: Type.Object({
+              name: Type.String(),
+              accentColor: Type.Union([Type.String(), Type.Null()]),
+              logoUrl: Type.Union([Type.String(), Type.Null()]),
+            }),
           }),
         },
       },
@@ -53,7 +61,32 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
         kinds: options.walkUpKinds,
         ready: readiness.ready,
         notReadyReason: readiness.reason,
+        site: {
+          name: site?.name ?? '',
+          accentColor: site?.accentColor ?? null,
+          logoUrl: site?.logo ? SITE_LOGO_URL : null,
+        },
       };
+    },
+  );
+
+  app.get(
+    SITE_LOGO_URL,
+    {
+      schema: {
+        tags: ['self-service'],
+        summary: "The site's logo (PNG or JPEG) for the attract screen; 404 when none is set",
+        response: errorResponses,
+      },
+    },
+    async (_request, reply) => {
+      const logo = site?.logo;
+      if (!logo)
+        return reply.code(404).send({ error: 'NOT_FOUND', message: 'no site logo is configured' });
+      return reply
+        .type(logo.mimeType)
+        .header('cache-control', 'public, max-age=300')
+        .send(Buffer.from(logo.data));
     },
   );
 

@@ -1,5 +1,9 @@
-/** Seed step 3: the requests waiting for approval, with approve and reject (with a reason). */
-import { html } from 'lit';
+/**
+ * Seed step 3: the requests waiting for approval, with approve and reject (with a reason).
+ * Each shows what the approver decides on: the photo, the company, whom a visitor comes to
+ * see and why.
+ */
+import { html, css } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { apiContext, staffEventsContext } from '../../data/context.js';
@@ -14,10 +18,26 @@ import { requestsWithPeople } from '../../state/request-lists.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
 import '../../components/kiosk-prompt-dialog.js';
+import '../../components/kiosk-person-photo.js';
 
 @customElement('kiosk-approvals-view')
 export class KioskApprovalsView extends LocalizedElement {
-  static override styles = [sharedStyles, viewStyles];
+  static override styles = [
+    sharedStyles,
+    viewStyles,
+    css`
+      .visit {
+        display: flex;
+        gap: var(--gap);
+        align-items: flex-start;
+        flex: 1 1 16em;
+        min-width: 0;
+      }
+      kiosk-person-photo {
+        --photo-width: clamp(64px, 5.5em, 160px);
+      }
+    `,
+  ];
 
   @consume({ context: apiContext }) private api!: ApiClient;
   @consume({ context: staffEventsContext }) private events?: StaffEventStream;
@@ -80,15 +100,22 @@ export class KioskApprovalsView extends LocalizedElement {
               ${items.map(
                 (d) =>
                   html`<li class="card" data-request=${d.request.id}>
-                    <div>
-                      <p class="who">
-                        ${d.person.name}${d.person.company ? ` · ${d.person.company}` : ''}
-                      </p>
-                      <p>${d.process.label}</p>
-                      ${d.request.purpose ? html`<p>${t('approvals.purpose', { purpose: d.request.purpose })}</p>` : null}
-                      <p class="muted">
-                        ${t('approvals.requestedAt', { at: formatDateTime(d.request.createdAt) })}
-                      </p>
+                    <div class="visit">
+                      <kiosk-person-photo
+                        personId=${d.person.id}
+                        name=${d.person.name}
+                        ?hasPhoto=${d.person.hasPhoto}
+                      ></kiosk-person-photo>
+                      <div>
+                        <p class="who">${d.person.name}</p>
+                        <p>${d.process.label}</p>
+                        ${d.person.company ? html`<p data-field="company">${t('approvals.company', { company: d.person.company })}</p>` : null}
+                        ${d.host ? html`<p data-field="host">${t('approvals.host', { name: d.host.name })}</p>` : null}
+                        ${d.request.purpose ? html`<p data-field="purpose">${t('approvals.purpose', { purpose: d.request.purpose })}</p>` : null}
+                        <p class="muted">
+                          ${t('approvals.requestedAt', { at: formatDateTime(d.request.createdAt) })}
+                        </p>
+                      </div>
                     </div>
                     <div class="row">
                       <button type="button" class="danger" @click=${() => (this.rejecting = d)}>

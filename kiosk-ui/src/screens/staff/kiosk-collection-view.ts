@@ -1,7 +1,9 @@
 /**
- * Hand-over (step 8): produced cards waiting for their holders. After a check of the holder's
- * identity, the card is collected and its PIN shown once, in a dialog meant for the holder's
- * eyes. Closing the dialog drops the PIN from memory; the device destroyed its copy already.
+ * Hand-over (step 8): produced cards waiting for their holders. The guard checks the holder
+ * against the photo (when one was taken) and the name, then the card is collected and its PIN
+ * goes to a dialog meant for the holder's eyes: masked, shown only while the holder holds the
+ * button down, and dropped when the countdown ends or the dialog closes. The device destroyed
+ * its copy already.
  */
 import { html, css } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -18,6 +20,8 @@ import { requestsWithPeople } from '../../state/request-lists.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
 import '../../components/kiosk-dialog.js';
+import '../../components/kiosk-person-photo.js';
+import '../../components/kiosk-pin-reveal.js';
 
 @customElement('kiosk-collection-view')
 export class KioskCollectionView extends LocalizedElement {
@@ -25,13 +29,28 @@ export class KioskCollectionView extends LocalizedElement {
     sharedStyles,
     viewStyles,
     css`
-      .pin {
-        font-family: ui-monospace, 'DejaVu Sans Mono', monospace;
-        font-size: 3.5rem;
-        font-weight: 800;
-        letter-spacing: 0.3em;
-        text-align: center;
-        margin: 24px 0;
+      .holder {
+        display: flex;
+        gap: var(--gap);
+        align-items: center;
+        flex: 1 1 14em;
+        min-width: 0;
+      }
+      .holder kiosk-person-photo {
+        --photo-width: clamp(56px, 4.5em, 140px);
+      }
+      .identity {
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--gap);
+        align-items: flex-start;
+      }
+      .identity kiosk-person-photo {
+        /* Large enough to compare with a face across the desk, small enough for a 7" screen. */
+        --photo-width: clamp(96px, 24vh, 320px);
+      }
+      .identity .who {
+        font-size: 1.4rem;
       }
     `,
   ];
@@ -92,10 +111,17 @@ export class KioskCollectionView extends LocalizedElement {
               ${items.map(
                 (d) =>
                   html`<li class="card" data-request=${d.request.id}>
-                    <div>
-                      <p class="who">${d.person.name}</p>
-                      <p>${d.process.label}</p>
-                      ${d.card ? html`<p>${t('collection.cardNumber', { number: d.card.cardNumber })}</p>` : null}
+                    <div class="holder">
+                      <kiosk-person-photo
+                        personId=${d.person.id}
+                        name=${d.person.name}
+                        ?hasPhoto=${d.person.hasPhoto}
+                      ></kiosk-person-photo>
+                      <div>
+                        <p class="who">${d.person.name}</p>
+                        <p>${d.process.label}</p>
+                        ${d.card ? html`<p>${t('collection.cardNumber', { number: d.card.cardNumber })}</p>` : null}
+                      </div>
                     </div>
                     <button type="button" class="primary" @click=${() => (this.confirming = d)}>
                       ${t('collection.handOver')}
@@ -111,6 +137,23 @@ export class KioskCollectionView extends LocalizedElement {
         heading=${this.confirming ? t('collection.confirmTitle', { name: this.confirming.person.name }) : ''}
         @close=${() => (this.confirming = null)}
       >
+        ${
+          this.confirming
+            ? html`<div class="identity">
+                <kiosk-person-photo
+                  personId=${this.confirming.person.id}
+                  name=${this.confirming.person.name}
+                  ?hasPhoto=${this.confirming.person.hasPhoto}
+                ></kiosk-person-photo>
+                <div>
+                  <p class="who" data-field="holder">${this.confirming.person.name}</p>
+                  ${this.confirming.person.company ? html`<p>${this.confirming.person.company}</p>` : null}
+                  ${this.confirming.card ? html`<p>${t('collection.cardNumber', { number: this.confirming.card.cardNumber })}</p>` : null}
+                  <p>${t('collection.checkIdentity')}</p>
+                </div>
+              </div>`
+            : null
+        }
         <p>${t('collection.confirmText')}</p>
         <button slot="actions" type="button" @click=${() => (this.confirming = null)}>
           ${t('common.cancel')}
@@ -127,7 +170,10 @@ export class KioskCollectionView extends LocalizedElement {
         ${
           this.collected
             ? html`<p>${t('collection.cardNumber', { number: this.collected.cardNumber })}</p>
-                <p class="pin" data-testid="pin">${this.collected.pin}</p>
+                <kiosk-pin-reveal
+                  .pin=${this.collected.pin}
+                  @expired=${() => (this.collected = null)}
+                ></kiosk-pin-reveal>
                 <p class="notice">${t('collection.pinText')}</p>`
             : null
         }

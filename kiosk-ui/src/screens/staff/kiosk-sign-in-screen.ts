@@ -16,25 +16,36 @@ export class KioskSignInScreen extends LocalizedElement {
   static override styles = [
     sharedStyles,
     css`
+      /* Fields side by side where the width allows, so fields, button and keyboard fit a
+         480-pixel-high screen without scrolling. */
       :host {
         display: block;
-        max-width: 900px;
+        max-width: 60em;
         margin: 0 auto;
-        padding: 32px;
       }
       form {
         display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 12em), 1fr));
         gap: var(--gap);
-        max-width: 520px;
+        align-items: end;
+      }
+      form .row {
+        grid-column: 1 / -1;
       }
       kiosk-onscreen-keyboard {
         margin-top: var(--gap);
       }
       header {
         display: flex;
+        flex-wrap: wrap;
         justify-content: space-between;
         align-items: center;
+        gap: var(--gap);
         margin-bottom: var(--gap);
+      }
+      header h1 {
+        margin: 0;
+        font-size: clamp(1.3rem, 4.5vmin, 2rem);
       }
     `,
   ];
@@ -80,7 +91,10 @@ export class KioskSignInScreen extends LocalizedElement {
   override render() {
     return html`<header>
         <h1>${t('staff.title')}</h1>
-        <a class="touch" href="/">${t('staff.toKiosk')}</a>
+        <div class="row">
+          <kiosk-language-switch></kiosk-language-switch>
+          <a class="touch" href="/">${t('staff.toKiosk')}</a>
+        </div>
       </header>
       <form
         @submit=${(e: Event) => {
@@ -113,8 +127,7 @@ export class KioskSignInScreen extends LocalizedElement {
       <kiosk-onscreen-keyboard
         .target=${this.target}
         @keyboard-done=${() => void this.signIn()}
-      ></kiosk-onscreen-keyboard>
-      <p><kiosk-language-switch></kiosk-language-switch></p>`;
+      ></kiosk-onscreen-keyboard>`;
   }
 }
 

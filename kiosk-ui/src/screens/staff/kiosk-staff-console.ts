@@ -63,8 +63,15 @@ export class KioskStaffConsole extends LocalizedElement {
     css`
       :host {
         display: block;
-        padding: 24px 32px;
+        padding: var(--page-pad) calc(var(--page-pad) * 2);
       }
+      /* Nothing in the console may make the page scroll sideways on a 7" screen: long words
+         break, and views keep within the width they are given. */
+      main {
+        min-width: 0;
+        overflow-wrap: anywhere;
+      }
+
       header {
         display: flex;
         flex-wrap: wrap;
@@ -75,6 +82,7 @@ export class KioskStaffConsole extends LocalizedElement {
       }
       header h1 {
         margin: 0;
+        font-size: clamp(1.3rem, 4.5vmin, 2rem);
       }
       nav ul {
         display: flex;
@@ -82,7 +90,7 @@ export class KioskStaffConsole extends LocalizedElement {
         gap: 8px;
         list-style: none;
         padding: 0;
-        margin: 0 0 24px;
+        margin: 0 0 var(--gap);
       }
       nav button[aria-current='page'] {
         background: var(--primary);

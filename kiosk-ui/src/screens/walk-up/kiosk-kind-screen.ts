@@ -15,19 +15,20 @@ export class KioskKindScreen extends LocalizedElement {
     css`
       .kinds {
         display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
-        gap: 24px;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 11em), 1fr));
+        gap: var(--gap);
       }
       .kinds button {
-        min-height: 200px;
+        min-height: clamp(96px, 26vh, 360px);
         display: flex;
         flex-direction: column;
         justify-content: center;
-        gap: 12px;
-        font-size: 1.8rem;
+        gap: calc(var(--gap) / 2);
+        padding: var(--gap);
+        font-size: clamp(1.3rem, 4.5vmin, 2.8rem);
       }
       .hint {
-        font-size: 1rem;
+        font-size: clamp(0.9rem, 2.4vmin, 1.5rem);
         font-weight: 400;
         color: var(--text);
       }

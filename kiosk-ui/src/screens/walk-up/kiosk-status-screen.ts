@@ -24,12 +24,12 @@ export class KioskStatusScreen extends LocalizedElement {
     css`
       .layout {
         display: flex;
-        gap: 48px;
+        gap: calc(var(--gap) * 2);
         flex-wrap: wrap;
         align-items: flex-start;
       }
       .code {
-        font-size: 3rem;
+        font-size: clamp(1.8rem, 7vmin, 4.5rem);
         font-weight: 800;
         letter-spacing: 0.1em;
         font-family: ui-monospace, 'DejaVu Sans Mono', monospace;
@@ -37,7 +37,7 @@ export class KioskStatusScreen extends LocalizedElement {
       }
       .details {
         flex: 1;
-        min-width: 320px;
+        min-width: min(100%, 14em);
         display: flex;
         flex-direction: column;
         gap: var(--gap);

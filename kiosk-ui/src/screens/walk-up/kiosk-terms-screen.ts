@@ -15,6 +15,7 @@ export class KioskTermsScreen extends LocalizedElement {
       .terms {
         font-size: 1.1rem;
         max-width: 60ch;
+        line-height: 1.45;
       }
       label.accept {
         display: flex;
@@ -22,6 +23,8 @@ export class KioskTermsScreen extends LocalizedElement {
         gap: 16px;
         min-height: var(--touch);
         font-size: 1.3rem;
+        font-weight: 600;
+        margin: 0;
         cursor: pointer;
       }
       input[type='checkbox'] {
