@@ -22,6 +22,7 @@ import type {
 } from './records.js';
 import type { CardType } from './workflow/processes.js';
 import type { RequestState } from './workflow/request-machine.js';
+import type { ScheduledJobRepository } from './scheduler/scheduled-job-store.js';
 
 export interface Page {
   limit: number;
@@ -216,6 +217,8 @@ export interface StoreTx {
   audit: AuditLog;
   outbox: Outbox;
   idempotency: IdempotencyRepository;
+  /** The durable scheduler's record of each job's last run. */
+  scheduledJobs: ScheduledJobRepository;
 }
 
 export interface Store {
