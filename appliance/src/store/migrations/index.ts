@@ -4,6 +4,7 @@ import { migration0002 } from './0002-certificate-authority.js';
 import { migration0003 } from './0003-card-certificate-serial.js';
 import { migration0004 } from './0004-central-sync.js';
 import { migration0015 } from './0015-scheduled-jobs.js';
+import { migration0016 } from './0016-certificate-holds.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0015,
+  migration0016,
 ];
