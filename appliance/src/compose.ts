@@ -39,6 +39,10 @@ import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
 import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
+import {
+  CardLifecycleService,
+  DEFAULT_LIFECYCLE_POLICY,
+} from './services/card-lifecycle-service.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -117,6 +121,21 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     pukRetries: config.pukRetries,
   });
   const cards = new CardService(store, clock, parts.revocation, events);
+  const lifecycle = new CardLifecycleService({
+    store,
+    engine,
+    clock,
+    ca: parts.revocation,
+    events,
+    log: log.child({ module: 'services.lifecycle' }),
+    policy: {
+      ...DEFAULT_LIFECYCLE_POLICY,
+      ...config.lifecycle,
+      timeZone: config.timeZone ?? DEFAULT_LIFECYCLE_POLICY.timeZone,
+      renewal: { ...DEFAULT_LIFECYCLE_POLICY.renewal, ...config.lifecycle?.renewal },
+    },
+  });
+  lifecycle.registerJobs(scheduler);
   const sync = parts.centralClient
     ? new SyncService({
         store,
@@ -184,6 +203,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     auth: new AuthService(store, parts.hasher, random, clock),
     persons: new PersonService(store, clock),
     cards,
+    lifecycle,
     sync,
     batches: new BatchService(
       store,
@@ -224,6 +244,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
       await requests.resumeCardGeneration();
       await production.recover();
+      await lifecycle.recover();
       if (parts.escrow)
         await escrowPendingPuks({
           store,

@@ -150,6 +150,26 @@ export const DeviceConfigSchema = Type.Object(
      * computed today.
      */
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** The card's life after hand-over (README: "After hand-over"); omitted keys take defaults. */
+    lifecycle: Type.Optional(
+      Type.Object(
+        {
+          renewalWindowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+          renewal: Type.Optional(
+            Type.Partial(
+              Type.Object({
+                employee: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')]),
+                contractor: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')]),
+                visitor: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')]),
+              }),
+            ),
+          ),
+          temporaryCardProcess: Type.Optional(Type.String()),
+          expiryCheckMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     validity: Type.Object({
       employeeYears: Type.Integer({ minimum: 1, maximum: 10 }),
       contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }),

@@ -23,6 +23,7 @@ import type {
 import type { CardType } from './workflow/processes.js';
 import type { RequestState } from './workflow/request-machine.js';
 import type { ScheduledJobRepository } from './scheduler/scheduled-job-store.js';
+import type { CardLifecycleRepository } from './card/card-lifecycle-store.js';
 
 export interface Page {
   limit: number;
@@ -219,6 +220,8 @@ export interface StoreTx {
   idempotency: IdempotencyRepository;
   /** The durable scheduler's record of each job's last run. */
   scheduledJobs: ScheduledJobRepository;
+  /** Card lifecycle after production: history, holds, links. */
+  cardLifecycle: CardLifecycleRepository;
 }
 
 export interface Store {

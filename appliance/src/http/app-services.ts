@@ -8,6 +8,7 @@ import type { DomainEvents } from '../services/domain-events.js';
 import type { PersonService } from '../services/person-service.js';
 import type { RequestService } from '../services/request-service.js';
 import type { CardService } from '../services/card-service.js';
+import type { CardLifecycleService } from '../services/card-lifecycle-service.js';
 import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
@@ -21,6 +22,8 @@ export interface AppServices {
   persons: PersonService;
   requests: RequestService;
   cards: CardService;
+  /** Suspend, resume, replace, renew, temporary card, PIN operations, expiry. */
+  lifecycle: CardLifecycleService;
   batches: BatchService;
   audit: AuditService;
   status: DeviceStatusService;

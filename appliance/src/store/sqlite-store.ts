@@ -13,6 +13,7 @@ import { SqliteAuditLog } from './sqlite-audit-log.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteScheduledJobRepository } from './sqlite-scheduled-job-repository.js';
+import { SqliteCardLifecycleRepository } from './sqlite-card-lifecycle-repository.js';
 import {
   SqliteIdempotencyRepository,
   SqliteSessionRepository,
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
       outbox: new SqliteOutbox(conn),
       idempotency: new SqliteIdempotencyRepository(conn),
       scheduledJobs: new SqliteScheduledJobRepository(conn),
+      cardLifecycle: new SqliteCardLifecycleRepository(conn),
     };
   }
 

@@ -114,8 +114,13 @@ export const CARD_STAFF: readonly StaffRole[] = [
   'card_production_admin',
   'registration_officer',
 ];
-/** Staff who start a new card for the same person (replace, renew). */
-const CARD_ISSUERS: readonly StaffRole[] = ['registration_officer', 'card_production_admin'];
+/**
+ * Staff who start a new card for the same person (replace, renew by a new card): the new
+ * request is submitted by them, and only a registration officer submits (request table).
+ */
+const CARD_REQUESTERS: readonly StaffRole[] = ['registration_officer'];
+/** Staff who renew a Digital ID on its chip (production work at the encoder). */
+const CARD_RENEWERS: readonly StaffRole[] = ['registration_officer', 'card_production_admin'];
 
 const REVOKE: readonly CardTransitionSpec[] = [
   {
@@ -129,7 +134,7 @@ const REVOKE: readonly CardTransitionSpec[] = [
 const REPLACE: readonly CardTransitionSpec[] = [
   {
     target: 'revoked',
-    roles: [...CARD_ISSUERS, 'security_staff'],
+    roles: CARD_REQUESTERS,
     guards: ['revocationReasonGiven', 'notTemporaryCard'],
     effects: ['revokeCertificate', 'requestReplacement'],
   },
@@ -180,7 +185,9 @@ function inUse(
     forgotten_badge: [
       {
         target: 'suspended',
-        roles: ['security_staff'],
+        // The holder asks for the temporary card (it is submitted in their name, as at the
+        // kiosk) once security staff have checked who they are.
+        roles: ['security_staff', 'registration_officer'],
         guards: ['employeeCard', 'notTemporaryCard'],
         effects: ['holdCertificate', 'requestTemporaryCard'],
       },
@@ -191,13 +198,13 @@ function inUse(
     renew: [
       {
         target: 'active',
-        roles: CARD_ISSUERS,
+        roles: CARD_RENEWERS,
         guards: ['notTemporaryCard', 'withinRenewalWindow', 'renewsOnSameChip'],
         effects: ['renewOnChip'],
       },
       {
         target: self,
-        roles: CARD_ISSUERS,
+        roles: CARD_REQUESTERS,
         guards: ['notTemporaryCard', 'withinRenewalWindow', 'renewsByNewCard'],
         effects: ['requestRenewalCard'],
       },
