@@ -23,7 +23,6 @@ import {
 import type {
   CardHoldRecord,
   CardLinkKind,
-  CardLinkRecord,
   CardTransitionRecord,
 } from '../core/card/card-lifecycle-store.js';
 import { transitionCard, type CardTransitionOutcome } from '../core/card/card-transition.js';
