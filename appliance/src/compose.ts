@@ -144,6 +144,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
           store,
           engine,
           cards,
+          lifecycle,
           clock,
           log: log.child({ module: 'services.sync.inbox' }),
         }),

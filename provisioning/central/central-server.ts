@@ -58,6 +58,13 @@ export interface CentralServer {
     by: string,
   ): Promise<void>;
   revoke(cardExternalId: string, reason: string, by: string): Promise<void>;
+  /** A central suspension or resumption of a card (the device applies it like a revocation). */
+  hold(
+    cardExternalId: string,
+    action: 'suspend' | 'resume',
+    reason: string,
+    by: string,
+  ): Promise<void>;
   addEmployee(p: {
     userName: string;
     name: string;
@@ -399,6 +406,10 @@ export async function buildCentralServer(options: {
     revoke: (cardExternalId, reason, by) =>
       adminPatch('Cards', cardExternalId, {
         centralRevocation: { reason, by, at: new Date().toISOString() },
+      }),
+    hold: (cardExternalId, action, reason, by) =>
+      adminPatch('Cards', cardExternalId, {
+        centralHold: { action, reason, by, at: new Date().toISOString() },
       }),
     async addEmployee(p) {
       return serial(async () => {

@@ -20,6 +20,7 @@ import {
   type CentralNumberRange,
   type CentralPerson,
   type CentralRevocation,
+  type CentralCardHold,
   type DeliveryOutcome,
   type IdentityManagerClient,
 } from '../services/sync/identity-manager-client.js';
@@ -52,6 +53,7 @@ interface Watermarks {
   requests: string;
   cards: string;
   ranges: string;
+  holds: string;
 }
 
 interface HttpAnswer {
@@ -164,16 +166,19 @@ export class ScimIdentityManagerClient implements IdentityManagerClient {
     const requests = await this.listSince('CardRequests', marks.requests, 'decision pr');
     const cards = await this.listSince('Cards', marks.cards, 'centralRevocation pr');
     const ranges = await this.listSince('CardNumberRanges', marks.ranges);
+    const holds = await this.listSince('Cards', marks.holds, 'centralHold pr');
     return {
       persons: users.items.map(toPerson).filter((p): p is CentralPerson => p !== null),
       decisions: requests.items.map(toDecision).filter((d): d is CentralDecision => d !== null),
       revocations: cards.items.map(toRevocation).filter((r): r is CentralRevocation => r !== null),
       numberRanges: ranges.items.map(toRange).filter((r): r is CentralNumberRange => r !== null),
+      holds: holds.items.map(toHold).filter((h): h is CentralCardHold => h !== null),
       watermark: JSON.stringify({
         users: users.watermark,
         requests: requests.watermark,
         cards: cards.watermark,
         ranges: ranges.watermark,
+        holds: holds.watermark,
       } satisfies Watermarks),
     };
   }
@@ -352,7 +357,7 @@ function isPermanent(status: number): boolean {
 }
 
 function parseWatermarks(since: string | null): Watermarks {
-  const fallback = { users: EPOCH, requests: EPOCH, cards: EPOCH, ranges: EPOCH };
+  const fallback = { users: EPOCH, requests: EPOCH, cards: EPOCH, ranges: EPOCH, holds: EPOCH };
   if (!since) return fallback;
   try {
     return { ...fallback, ...(JSON.parse(since) as Partial<Watermarks>) };
@@ -398,6 +403,15 @@ function toRevocation(r: Record<string, unknown>): CentralRevocation | null {
   const v = r.centralRevocation as { reason?: unknown; by?: unknown } | undefined;
   if (!cardId || !v) return null;
   return { cardId, reason: s(v.reason) ?? 'lost', by: s(v.by) ?? 'central' };
+}
+
+function toHold(r: Record<string, unknown>): CentralCardHold | null {
+  const cardId = s(r.externalId);
+  const h = r.centralHold as
+    { action?: unknown; reason?: unknown; by?: unknown; at?: unknown } | undefined;
+  const at = s(h?.at);
+  if (!cardId || !h || !at || (h.action !== 'suspend' && h.action !== 'resume')) return null;
+  return { cardId, action: h.action, reason: s(h.reason), by: s(h.by) ?? 'central', at };
 }
 
 function toRange(raw: unknown): CentralNumberRange | null {
