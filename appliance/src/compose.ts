@@ -39,6 +39,7 @@ import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
 import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
+import { CardPinService, type PukReleaser } from './services/card-pin-service.js';
 import {
   CardLifecycleService,
   DEFAULT_LIFECYCLE_POLICY,
@@ -136,6 +137,18 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     },
   });
   lifecycle.registerJobs(scheduler);
+  const centralClient = parts.centralClient as
+    (IdentityManagerClient & Partial<PukReleaser>) | null | undefined;
+  const pins = new CardPinService({
+    store,
+    lifecycle,
+    encoder: parts.encoder,
+    sealer,
+    releaser:
+      centralClient && typeof centralClient.releasePuk === 'function'
+        ? (centralClient as PukReleaser)
+        : null,
+  });
   const sync = parts.centralClient
     ? new SyncService({
         store,
@@ -205,6 +218,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     persons: new PersonService(store, clock),
     cards,
     lifecycle,
+    pins,
     sync,
     batches: new BatchService(
       store,

@@ -224,6 +224,79 @@ export const cardLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       ),
   );
 
+  const Pin = Type.String({ pattern: '^\\d{6,8}$', description: '6 to 8 digits' });
+
+  app.get(
+    '/api/cards/:id/pin/puk-source',
+    {
+      schema: {
+        tags: ['cards'],
+        summary:
+          'Where the PUK for an unblock would come from: the device copy, a release by the centre, or none (never the PUK)',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            source: Type.Union([
+              Type.Literal('device-copy'),
+              Type.Literal('central-release'),
+              Type.Literal('none'),
+            ]),
+          }),
+          ...errorResponses,
+        },
+      },
+      preHandler: staff,
+    },
+    async (request) => ({ source: await services.pins.pukSource(request.params.id) }),
+  );
+
+  app.post(
+    '/api/cards/:id/pin/unblock',
+    {
+      schema: {
+        tags: ['cards'],
+        summary:
+          'Unblock the PIN of the card in the encoder with its PUK (never shown) and set the new PIN the holder typed',
+        params: IdParams,
+        body: body({ newPin: Pin, reason: Type.Optional(Reason) }),
+        ...action,
+      },
+      preHandler: staff,
+    },
+    async (request) =>
+      result(
+        await services.pins.unblock(
+          request.params.id,
+          request.body.newPin,
+          staffActor(request),
+          request.body.reason ?? 'PIN blocked; identity checked at the desk',
+        ),
+      ),
+  );
+
+  app.post(
+    '/api/cards/:id/pin/change',
+    {
+      schema: {
+        tags: ['cards'],
+        summary: 'Change the PIN of the card in the encoder; the card checks the current PIN',
+        params: IdParams,
+        body: body({ currentPin: Pin, newPin: Pin }),
+        ...action,
+      },
+      preHandler: staff,
+    },
+    async (request) =>
+      result(
+        await services.pins.change(
+          request.params.id,
+          request.body.currentPin,
+          request.body.newPin,
+          staffActor(request),
+        ),
+      ),
+  );
+
   app.post(
     '/api/cards/:id/forgotten-badge',
     {
