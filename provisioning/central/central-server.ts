@@ -13,6 +13,9 @@ import SCIMMY from 'scimmy';
 import { SCIM, operationKey } from '../../appliance/src/central/scim-protocol.js';
 import { estServer, type EstServerOptions } from '../est/est-server.js';
 import { CentralStore } from './central-store.js';
+import { EciesEscrow, openEscrow } from '../../appliance/src/crypto/ecies-escrow.js';
+import { pukEscrowContext } from '../../appliance/src/core/secret-escrow.js';
+import { pukReleaseContext } from '../../appliance/src/services/card-pin-service.js';
 import { TYPES, declareResources, type ResourceContext } from './scim-resources.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
@@ -86,6 +89,8 @@ export async function buildCentralServer(options: {
   firstCardNumber?: number;
   /** Device enrollment (EST, provisioning/est/est-server.ts) next to SCIM. */
   est?: EstServerOptions;
+  /** The escrow private key (PKCS#8 PEM) that opens escrowed PUKs; without it no PUK release. */
+  escrowPrivateKeyPem?: string;
 }): Promise<CentralServer> {
   const store = await CentralStore.open(options.dbFile, options.firstCardNumber);
   declareResources(SCIM_BASE_PATH);
@@ -311,6 +316,72 @@ export async function buildCentralServer(options: {
     },
     { prefix: SCIM_BASE_PATH },
   );
+
+  /**
+   * PUK release for one unblock of one card (README: "Where the PUK lives"): the device that
+   * holds the card asks with a fresh P-256 public key; the centre opens its escrowed copy and
+   * seals the PUK to that key under a context naming the card and the release, and records
+   * the release on the card (who, why, which device, when). Same releaseId again: the same
+   * record, sealed anew to the key given.
+   */
+  app.post(`${SCIM_BASE_PATH}/PukReleases`, async (req, reply) => {
+    const device = deviceOf(req);
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const str = (v: unknown) =>
+      typeof v === 'string' && v.length > 0 && v.length < 4000 ? v : null;
+    const cardId = str(b.cardExternalId);
+    const releaseId = str(b.releaseId);
+    const recipient = str(b.recipientPublicKey);
+    const fail = (status: number, detail: string) =>
+      send(reply, status, { schemas: [SCIM.error], status: String(status), detail });
+    if (!cardId || !releaseId || !recipient)
+      return fail(400, 'cardExternalId, releaseId and recipientPublicKey are required');
+    if (!options.escrowPrivateKeyPem) return fail(501, 'this centre holds no escrow key');
+    return serial(async () => {
+      const r = store.list('Cards').find((x) => x.data.externalId === cardId);
+      if (!r) return fail(404, `card ${cardId} is not at the centre`);
+      if (r.device !== device) return fail(403, 'the card belongs to another device');
+      const escrowed = (r.data.pukEscrow as { value?: unknown } | undefined)?.value;
+      if (typeof escrowed !== 'string') return fail(409, 'no PUK is escrowed for this card');
+      let sealedPuk: string;
+      try {
+        const puk = openEscrow(
+          options.escrowPrivateKeyPem as string,
+          escrowed,
+          pukEscrowContext(cardId, String(r.data.cardNumber)),
+        );
+        sealedPuk = new EciesEscrow(recipient).seal(puk, pukReleaseContext(cardId, releaseId));
+      } catch {
+        return fail(400, 'the escrowed PUK or the recipient key could not be used');
+      }
+      const releases = Array.isArray(r.data.pukReleases) ? (r.data.pukReleases as Any[]) : [];
+      if (!releases.some((x) => x.releaseId === releaseId)) {
+        await new TYPES.Cards!(r.id).patch(
+          {
+            schemas: [SCIM.patchOp],
+            Operations: [
+              {
+                op: 'add',
+                path: 'pukReleases',
+                value: [
+                  {
+                    releaseId,
+                    reason: str(b.reason) ?? '',
+                    by: str(b.requestedBy) ?? device,
+                    device,
+                    at: new Date().toISOString(),
+                  },
+                ],
+              },
+            ],
+          },
+          context('central'),
+        );
+        await store.commit();
+      }
+      return send(reply, 200, { releaseId, sealedPuk });
+    });
+  });
   const CardNumberRangeResource = TYPES.CardNumberRanges;
 
   async function applyBulk(ops: Any[], failOnErrors: number, device: string): Promise<Any[]> {

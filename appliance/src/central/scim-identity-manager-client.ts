@@ -183,6 +183,28 @@ export class ScimIdentityManagerClient implements IdentityManagerClient {
     };
   }
 
+  /** The centre releases this card's escrowed PUK for one unblock, sealed to the given key. */
+  async releasePuk(request: {
+    cardId: string;
+    releaseId: string;
+    reason: string;
+    requestedBy: string;
+    recipientPublicKeyPem: string;
+  }): Promise<{ sealedPuk: string }> {
+    const answer = await this.call('POST', 'PukReleases', {
+      cardExternalId: request.cardId,
+      releaseId: request.releaseId,
+      reason: request.reason,
+      requestedBy: request.requestedBy,
+      recipientPublicKey: request.recipientPublicKeyPem,
+    });
+    this.expectOk(answer, 'PUK release');
+    const sealed = (answer.body as { sealedPuk?: unknown } | null)?.sealedPuk;
+    if (typeof sealed !== 'string' || !sealed.startsWith('e1.'))
+      throw new SyncError('CENTRAL_BAD_RESPONSE', 'PUK release: no sealed PUK in the answer', true);
+    return { sealedPuk: sealed };
+  }
+
   async leaseNumberRange(key: string, size: number): Promise<CentralNumberRange> {
     const answer = await this.call(
       'POST',

@@ -119,7 +119,7 @@ describe.skipIf(Boolean(unavailable))('PIN unblock and change on the real PC/SC 
     );
     expect(audit).toContain('"pukSource":"device-copy"');
     for (const secret of ['246810', '135790', pin]) expect(audit).not.toContain(secret);
-  });
+  }, 180_000);
 
   it('refuses a card in the encoder that is not the one named', async () => {
     const other = await t.store.read((tx) => tx.cards.list({ limit: 1, offset: 0 }));
@@ -128,5 +128,5 @@ describe.skipIf(Boolean(unavailable))('PIN unblock and change on the real PC/SC 
       encoder.changePin({ expectedGuid: guid, currentPin: '135790', newPin: '111222' }),
     ).rejects.toMatchObject({ code: 'CARD_MISMATCH' });
     expect(other).toHaveLength(1);
-  });
+  }, 60_000);
 });

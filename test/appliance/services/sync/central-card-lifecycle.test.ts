@@ -9,6 +9,7 @@ import type { TestApp } from '../../../support/build-test-app.js';
 import { startCentral, waitUntil, type CentralFixture } from '../../../support/central-fixture.js';
 import { outboxRows, runWorkload, syncedApp } from '../../../support/sync-scenario.js';
 import { ok, post } from '../../../support/workflow-driver.js';
+import type { FakePivEncoder } from '../../../support/fake-devices.js';
 
 let fx: CentralFixture;
 let t: TestApp | null = null;
@@ -20,6 +21,7 @@ afterAll(async () => {
   await fx.close();
 });
 afterEach(async () => {
+  fx.proxy.set({ kind: 'pass' });
   await t?.dispose();
   t = null;
 });
@@ -76,5 +78,46 @@ describe('central card lifecycle decisions', () => {
       'suspend:staff:sam',
     ]);
     expect((await t.store.read((tx) => tx.cards.get(cardId)))!.status).toBe('suspended');
+  });
+
+  it('unblocks a PIN with a PUK the centre releases for that one card, and says why not when the centre is away', async () => {
+    t = await syncedApp(fx);
+    const work = await runWorkload(t, 2, 0);
+    await drained(t);
+    const cardId = work.collected[0] as string;
+    // With the centre's escrow key configured the device kept no PUK of its own.
+    const card = await t.store.read((tx) => tx.cards.get(cardId));
+    expect(card!.pukSealed).toBe('');
+    const guard = work.crew.guard;
+    const source = await ok(
+      t.call({ method: 'GET', url: `/api/cards/${cardId}/pin/puk-source`, cookie: guard.cookie }),
+    );
+    expect(source).toEqual({ source: 'central-release' });
+
+    // The centre is away: the unblock fails with a reason and changes nothing.
+    fx.proxy.set({ kind: 'refuse' });
+    const away = await post(t, guard, `/api/cards/${cardId}/pin/unblock`, { newPin: '864209' });
+    expect(away.statusCode).toBe(503);
+    expect(away.json()).toMatchObject({ error: 'PUK_UNAVAILABLE' });
+    expect(await t.store.read((tx) => tx.cardLifecycle.transitions(cardId))).toEqual([]);
+    fx.proxy.set({ kind: 'pass' });
+
+    const done = await post(t, guard, `/api/cards/${cardId}/pin/unblock`, { newPin: '864209' });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.body).not.toMatch(/puk/i);
+    // The chip got the PUK the card was made with, and the new PIN.
+    const chips = (t.encoder as FakePivEncoder).chips;
+    const chip = chips.find((c) => Buffer.from(c.guid).toString('hex') === card!.guid)!;
+    expect(chip.pin).toBe('864209');
+    // Recorded on both sides: the device's audit names the release, the centre's card lists it.
+    const [audit] = await t.store.read((tx) =>
+      tx.audit.list({ limit: 5, offset: 0, objectId: cardId, action: 'card.unblock_pin' }),
+    );
+    const releaseId = audit!.details.pukReleaseId as string;
+    expect(audit!.details).toMatchObject({ pukSource: 'central-release' });
+    const central = fx.central.byExternalId('Cards', cardId) as { pukReleases?: unknown[] };
+    expect(central.pukReleases).toEqual([
+      expect.objectContaining({ releaseId, device: 'kiosk-test', by: 'staff:sam' }),
+    ]);
   });
 });
