@@ -265,6 +265,62 @@ describe('card lifecycle over HTTP', () => {
   });
 });
 
+describe('renewal', () => {
+  it('lists cards expiring in the window and renews one by a linked new card', async () => {
+    const clock = new TestClock(new Date('2031-08-01T09:00:00.000Z'));
+    const t = await buildTestApp({ clock });
+    try {
+      const crew = await crewFor(t);
+      const soon = await collectedCard(
+        t,
+        crew,
+        'CCProcContractorCardWithoutApproval',
+        'contractor',
+        {
+          validUntil: '2031-08-20',
+        },
+      );
+      const later = await collectedCard(t, crew, 'CCProcEmployeeCardWithoutApproval');
+      const list = await ok(
+        t.call({ method: 'GET', url: '/api/cards/expiring', cookie: crew.officer.cookie }),
+      );
+      expect(list.items.map((i: any) => i.card.id)).toEqual([soon.cardId]);
+      const wide = await ok(
+        t.call({
+          method: 'GET',
+          url: '/api/cards/expiring?days=3660',
+          cookie: crew.officer.cookie,
+        }),
+      );
+      expect(wide.items.map((i: any) => i.card.id)).toEqual([soon.cardId, later.cardId]);
+
+      const notYet = await post(t, crew.officer, `/api/cards/${later.cardId}/renew`, {});
+      expect(notYet.statusCode).toBe(409);
+      expect((await post(t, crew.guard, `/api/cards/${soon.cardId}/renew`, {})).statusCode).toBe(
+        403,
+      );
+      const renewed = await ok(post(t, crew.officer, `/api/cards/${soon.cardId}/renew`, {}));
+      // The old card stays valid until it expires; the new one follows it.
+      expect(renewed.card.status).toBe('collected');
+      const next = await getRequest(t, crew.officer, renewed.newRequestId);
+      expect(next.request).toMatchObject({
+        processName: 'CCProcContractorCardWithoutApproval',
+        personId: soon.personId,
+      });
+      const view = await lifecycle(t, crew.officer, soon.cardId);
+      expect(view.links).toEqual([
+        expect.objectContaining({
+          kind: 'renewal',
+          direction: 'replaced-by',
+          requestId: renewed.newRequestId,
+        }),
+      ]);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
 describe('a forgotten-badge day', () => {
   opensslIt(
     'suspends the own card for a temporary one, and resumes it when that is returned or expires',

@@ -298,6 +298,22 @@ export const cardLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
   );
 
   app.post(
+    '/api/cards/:id/renew',
+    {
+      schema: {
+        tags: ['cards'],
+        summary:
+          'Renew a card expiring within the renewal window, as its card type’s profile says (a new linked card for the same person)',
+        params: IdParams,
+        body: Type.Optional(body({})),
+        ...action,
+      },
+      preHandler: staff,
+    },
+    async (request) => result(await lifecycle.renew(request.params.id, staffActor(request))),
+  );
+
+  app.post(
     '/api/cards/:id/forgotten-badge',
     {
       schema: {
