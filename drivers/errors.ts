@@ -15,6 +15,12 @@ export type DeviceErrorCode =
   | 'CARD_VERIFY_FAILED'
   | 'READER_NOT_FOUND'
   | 'CARD_ERROR'
+  /** The PIN or PUK given was wrong (the card counted a try); `retriesLeft` says how many remain. */
+  | 'CARD_WRONG_SECRET'
+  /** The PIN (or PUK) is blocked: no tries left. */
+  | 'CARD_SECRET_BLOCKED'
+  /** The card in the encoder is not the one the operation is for. */
+  | 'CARD_MISMATCH'
   | 'GPIO_UNAVAILABLE';
 
 export class DeviceError extends Error {

@@ -40,6 +40,12 @@ import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
 import { loadSiteIdentity } from './site-identity.js';
+import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
+import { CardPinService, type PukReleaser } from './services/card-pin-service.js';
+import {
+  CardLifecycleService,
+  DEFAULT_LIFECYCLE_POLICY,
+} from './services/card-lifecycle-service.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -68,6 +74,11 @@ export interface ApplianceParts {
 export interface Appliance {
   services: AppServices & { production: ProductionService; engine: WorkflowEngine };
   app: FastifyInstance;
+  /**
+   * Time-driven work (expiry, retention, sign-out). main.ts starts it once the app listens
+   * (start() catches up on whatever fell due while the device was off); close() stops it.
+   */
+  scheduler: DurableScheduler;
   /** First-start admin passcode (null if users exist), recovery after restart. */
   start(): Promise<{ firstAdminPasscode: string | null }>;
   close(): Promise<void>;
@@ -84,6 +95,11 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
   const events = new DomainEvents();
   const site = loadSiteIdentity(config);
   const siteBranding = { logo: site.logo, accentColor: site.accentColor };
+  const scheduler = new DurableScheduler({
+    store,
+    clock,
+    log: log.child({ module: 'services.scheduler' }),
+  });
   const sealer = new AesGcmSealer(parts.deviceSecret, 'card-secrets');
   const engine = new WorkflowEngine(
     store,
@@ -111,6 +127,33 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     pukRetries: config.pukRetries,
   });
   const cards = new CardService(store, clock, parts.revocation, events);
+  const lifecycle = new CardLifecycleService({
+    store,
+    engine,
+    clock,
+    ca: parts.revocation,
+    events,
+    log: log.child({ module: 'services.lifecycle' }),
+    policy: {
+      ...DEFAULT_LIFECYCLE_POLICY,
+      ...config.lifecycle,
+      timeZone: config.timeZone ?? DEFAULT_LIFECYCLE_POLICY.timeZone,
+      renewal: { ...DEFAULT_LIFECYCLE_POLICY.renewal, ...config.lifecycle?.renewal },
+    },
+  });
+  lifecycle.registerJobs(scheduler);
+  const centralClient = parts.centralClient as
+    (IdentityManagerClient & Partial<PukReleaser>) | null | undefined;
+  const pins = new CardPinService({
+    store,
+    lifecycle,
+    encoder: parts.encoder,
+    sealer,
+    releaser:
+      centralClient && typeof centralClient.releasePuk === 'function'
+        ? (centralClient as PukReleaser)
+        : null,
+  });
   const sync = parts.centralClient
     ? new SyncService({
         store,
@@ -119,6 +162,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
           store,
           engine,
           cards,
+          lifecycle,
           clock,
           log: log.child({ module: 'services.sync.inbox' }),
         }),
@@ -179,6 +223,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     auth: new AuthService(store, parts.hasher, random, clock, DEFAULT_AUTH_POLICY, events),
     persons: new PersonService(store, clock),
     cards,
+    lifecycle,
+    pins,
     sync,
     batches: new BatchService(
       store,
@@ -220,6 +266,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
   return {
     services,
     app,
+    scheduler,
     async start() {
       await store.transaction(async (tx) => {
         for (const range of config.numberRanges) await tx.numberRanges.ensure(range);
@@ -227,6 +274,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
       await requests.resumeCardGeneration();
       await production.recover();
+      await lifecycle.recover();
       if (parts.escrow)
         await escrowPendingPuks({
           store,
@@ -240,6 +288,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       return { firstAdminPasscode };
     },
     async close() {
+      await scheduler.stop();
       await sync?.stop();
       await parts.centralClient?.close();
       await app.close();

@@ -155,6 +155,32 @@ export const DeviceConfigSchema = Type.Object(
     ),
     /** Put in every card certificate; default <publicBaseUrl>/ca/crl. */
     crlDistributionUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /**
+     * IANA time zone of the site (e.g. 'Europe/Berlin') for daily scheduled jobs and for the
+     * calendar day a card expires at the end of; default 'UTC', as card validity dates are
+     * computed today.
+     */
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** The card's life after hand-over (README: "After hand-over"); omitted keys take defaults. */
+    lifecycle: Type.Optional(
+      Type.Object(
+        {
+          renewalWindowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+          renewal: Type.Optional(
+            Type.Partial(
+              Type.Object({
+                employee: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')]),
+                contractor: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')]),
+                visitor: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')]),
+              }),
+            ),
+          ),
+          temporaryCardProcess: Type.Optional(Type.String()),
+          expiryCheckMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     validity: Type.Object({
       employeeYears: Type.Integer({ minimum: 1, maximum: 10 }),
       contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }),

@@ -21,6 +21,13 @@ import type { ApduTransport } from './apdu-channel.js';
 import { decodeResponseApdu, toHex } from './apdu-codec.js';
 import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
+import {
+  changePinOnCard,
+  unblockPinOnCard,
+  type PinChangeRequest,
+  type PinOperationResult,
+  type PinUnblockRequest,
+} from './piv-pin-operations.js';
 import type {
   EncoderStatus,
   PersonalizationRequest,
@@ -340,6 +347,55 @@ export class PcscPivEncoder implements PivEncoder {
 
   personalize(request: PersonalizationRequest): Promise<PersonalizationResult> {
     return this.queue.run(() => this.personalizeNow(request));
+  }
+
+  unblockPin(request: PinUnblockRequest): Promise<PinOperationResult> {
+    return this.queue.run(() => this.withCard((transport) => unblockPinOnCard(transport, request)));
+  }
+
+  changePin(request: PinChangeRequest): Promise<PinOperationResult> {
+    return this.queue.run(() => this.withCard((transport) => changePinOnCard(transport, request)));
+  }
+
+  /**
+   * Connect to the card in the selected reader, run `fn` over a transport with the same
+   * timeouts and error mapping as personalisation, and disconnect (resetting the card so no
+   * PIN status survives). For operations on a card after hand-over.
+   */
+  private async withCard<T>(fn: (transport: ApduTransport) => Promise<T>): Promise<T> {
+    if (this.closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
+    await this.waitFor(() => this.selectedReader()?.cardPresent ?? false, this.options.cardWaitMs);
+    const entry = this.selectedReader();
+    if (!entry)
+      throw new DeviceError(
+        'READER_NOT_FOUND',
+        this.context ? 'encoder reader not found' : 'pcscd is not reachable',
+      );
+    if (!entry.cardPresent) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
+    const { reader } = entry;
+    const protocol = await this.connect(reader);
+    let cardBroken = false;
+    const transport: ApduTransport = {
+      transmit: async (apdu) => {
+        try {
+          const reply = await withTimeout(
+            this.transmit(reader, apdu, protocol),
+            this.options.apduTimeoutMs,
+            'APDU exchange with the card',
+          );
+          if (reply.length < 2) throw new Error('response without a status word');
+          return reply;
+        } catch (error) {
+          cardBroken = true;
+          throw await this.explain(error, entry, 'transmit');
+        }
+      },
+    };
+    try {
+      return await fn(transport);
+    } finally {
+      await this.disconnect(reader, cardBroken);
+    }
   }
 
   async close(): Promise<void> {

@@ -58,6 +58,17 @@ export interface EncoderStatus {
   cardPresent: boolean;
 }
 
+export type {
+  PinChangeRequest,
+  PinOperationResult,
+  PinUnblockRequest,
+} from './piv-pin-operations.js';
+import type {
+  PinChangeRequest,
+  PinOperationResult,
+  PinUnblockRequest,
+} from './piv-pin-operations.js';
+
 export interface PivEncoder {
   /** 'pcsc' for a reader through pcscd, 'simulated' for the in-process card. */
   readonly kind: 'pcsc' | 'simulated';
@@ -68,6 +79,15 @@ export interface PivEncoder {
    * CARD_VERIFY_FAILED, DEVICE_TIMEOUT, CARD_ERROR.
    */
   personalize(request: PersonalizationRequest): Promise<PersonalizationResult>;
+  /**
+   * Unblock the PIN of the card now in the reader with its PUK and set a new PIN (RESET
+   * RETRY COUNTER). Refuses a card whose CHUID GUID differs (CARD_MISMATCH). Throws
+   * DeviceError: CARD_WRONG_SECRET (wrong PUK; a try is used), CARD_SECRET_BLOCKED,
+   * CARD_REMOVED, READER_NOT_FOUND, DEVICE_TIMEOUT, CARD_ERROR.
+   */
+  unblockPin(request: PinUnblockRequest): Promise<PinOperationResult>;
+  /** Change the PIN with the current one (CHANGE REFERENCE DATA); errors as unblockPin. */
+  changePin(request: PinChangeRequest): Promise<PinOperationResult>;
   onStatus(listener: (status: EncoderStatus) => void): () => void;
   close(): Promise<void>;
 }

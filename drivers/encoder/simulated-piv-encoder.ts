@@ -10,6 +10,7 @@ import { DeviceError } from '../errors.js';
 import type { ApduTransport } from './apdu-channel.js';
 import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
+import { changePinOnCard, unblockPinOnCard } from './piv-pin-operations.js';
 import type {
   EncoderStatus,
   PersonalizationRequest,
@@ -146,6 +147,22 @@ export function createSimulatedPivEncoder(
             insertCard();
           }
         }
+      });
+    },
+    unblockPin(request) {
+      return queue.run(async () => {
+        if (closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
+        if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
+        card.reset();
+        return unblockPinOnCard(transport, request);
+      });
+    },
+    changePin(request) {
+      return queue.run(async () => {
+        if (closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
+        if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
+        card.reset();
+        return changePinOnCard(transport, request);
       });
     },
     onStatus(listener) {

@@ -18,11 +18,14 @@ export type CentralActor = { kind: 'device'; id: string } | { kind: 'admin'; id:
 /** Attributes only an administrator writes, per resource endpoint: orders to devices. */
 export const ADMIN_ONLY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   CardRequests: ['decision'],
-  Cards: ['centralRevocation'],
+  Cards: ['centralRevocation', 'centralHold'],
 };
 
-/** Attributes nobody writes through SCIM: the centre sets them from the caller. */
-const SERVER_SET_ATTRIBUTES = ['device', 'id', 'meta'];
+/**
+ * Attributes nobody writes through SCIM: the centre sets them from the caller (`device`), or
+ * records them itself (`pukReleases`, by POST /PukReleases).
+ */
+const SERVER_SET_ATTRIBUTES = ['device', 'id', 'meta', 'pukReleases'];
 
 /** Endpoints a device may create objects on through Bulk or POST. */
 const DEVICE_CREATABLE = new Set(['Users', 'Cards', 'CardRequests', 'CardBatches']);

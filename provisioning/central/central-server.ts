@@ -19,6 +19,9 @@ import {
   type CentralActor,
 } from './central-authorization.js';
 import { CentralStore } from './central-store.js';
+import { EciesEscrow, openEscrow } from '../../appliance/src/crypto/ecies-escrow.js';
+import { pukEscrowContext } from '../../appliance/src/core/secret-escrow.js';
+import { pukReleaseContext } from '../../appliance/src/services/card-pin-service.js';
 import { TYPES, declareResources, type ResourceContext } from './scim-resources.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
@@ -64,6 +67,13 @@ export interface CentralServer {
     by: string,
   ): Promise<void>;
   revoke(cardExternalId: string, reason: string, by: string): Promise<void>;
+  /** A central suspension or resumption of a card (the device applies it like a revocation). */
+  hold(
+    cardExternalId: string,
+    action: 'suspend' | 'resume',
+    reason: string,
+    by: string,
+  ): Promise<void>;
   addEmployee(p: {
     userName: string;
     name: string;
@@ -90,6 +100,8 @@ export async function buildCentralServer(options: {
   firstCardNumber?: number;
   /** Device enrollment (EST, provisioning/est/est-server.ts) next to SCIM. */
   est?: EstServerOptions;
+  /** The escrow private key (PKCS#8 PEM) that opens escrowed PUKs; without it no PUK release. */
+  escrowPrivateKeyPem?: string;
 }): Promise<CentralServer> {
   const store = await CentralStore.open(options.dbFile, options.firstCardNumber);
   declareResources(SCIM_BASE_PATH);
@@ -333,6 +345,80 @@ export async function buildCentralServer(options: {
         }
       });
 
+      /**
+       * PUK release for one unblock of one card (README: "Where the PUK lives"): the device that
+       * holds the card asks with a fresh P-256 public key; the centre opens its escrowed copy and
+       * seals the PUK to that key under a context naming the card and the release, and records
+       * the release on the card (who, why, which device, when). Same releaseId again: the same
+       * record, sealed anew to the key given.
+       */
+      scim.post('/PukReleases', async (req, reply) => {
+        const actor = actorFor(req);
+        // Only the device that holds the card asks; an administrator has no card in an encoder.
+        if (actor.kind !== 'device')
+          return send(reply, 403, {
+            schemas: [SCIM.error],
+            status: '403',
+            detail: 'a PUK is released only to the device that holds the card',
+          });
+        const device = actor.id;
+        const b = (req.body ?? {}) as Record<string, unknown>;
+        const str = (v: unknown) =>
+          typeof v === 'string' && v.length > 0 && v.length < 4000 ? v : null;
+        const cardId = str(b.cardExternalId);
+        const releaseId = str(b.releaseId);
+        const recipient = str(b.recipientPublicKey);
+        const fail = (status: number, detail: string) =>
+          send(reply, status, { schemas: [SCIM.error], status: String(status), detail });
+        if (!cardId || !releaseId || !recipient)
+          return fail(400, 'cardExternalId, releaseId and recipientPublicKey are required');
+        if (!options.escrowPrivateKeyPem) return fail(501, 'this centre holds no escrow key');
+        return serial(async () => {
+          const r = store.list('Cards').find((x) => x.data.externalId === cardId);
+          if (!r) return fail(404, `card ${cardId} is not at the centre`);
+          if (r.device !== device) return fail(403, 'the card belongs to another device');
+          const escrowed = (r.data.pukEscrow as { value?: unknown } | undefined)?.value;
+          if (typeof escrowed !== 'string') return fail(409, 'no PUK is escrowed for this card');
+          let sealedPuk: string;
+          try {
+            const puk = openEscrow(
+              options.escrowPrivateKeyPem as string,
+              escrowed,
+              pukEscrowContext(cardId, String(r.data.cardNumber)),
+            );
+            sealedPuk = new EciesEscrow(recipient).seal(puk, pukReleaseContext(cardId, releaseId));
+          } catch {
+            return fail(400, 'the escrowed PUK or the recipient key could not be used');
+          }
+          const releases = Array.isArray(r.data.pukReleases) ? (r.data.pukReleases as Any[]) : [];
+          if (!releases.some((x) => x.releaseId === releaseId)) {
+            await new TYPES.Cards!(r.id).patch(
+              {
+                schemas: [SCIM.patchOp],
+                Operations: [
+                  {
+                    op: 'add',
+                    path: 'pukReleases',
+                    value: [
+                      {
+                        releaseId,
+                        reason: str(b.reason) ?? '',
+                        by: str(b.requestedBy) ?? device,
+                        device,
+                        at: new Date().toISOString(),
+                      },
+                    ],
+                  },
+                ],
+              },
+              context('central'),
+            );
+            await store.commit();
+          }
+          return send(reply, 200, { releaseId, sealedPuk });
+        });
+      });
+
       // Number-range leases: idempotent by the Idempotency-Key header.
       scim.post('/CardNumberRanges', async (req, reply) => {
         const device = deviceOf(req);
@@ -369,6 +455,7 @@ export async function buildCentralServer(options: {
     },
     { prefix: SCIM_BASE_PATH },
   );
+
   const CardNumberRangeResource = TYPES.CardNumberRanges;
 
   /**
@@ -538,6 +625,10 @@ export async function buildCentralServer(options: {
       await store.addAdminToken(name, tokenHash(token));
       return token;
     },
+    hold: (cardExternalId, action, reason, by) =>
+      adminPatch(by, 'Cards', cardExternalId, {
+        centralHold: { action, reason, by, at: new Date().toISOString() },
+      }),
     async addEmployee(p) {
       return serial(async () => {
         const r = await writeAs({ kind: 'admin', id: 'central-console' }, 'POST', 'Users', {

@@ -68,6 +68,32 @@ export const cardSchema = new SchemaDefinition('Card', SCIM.card, 'A card object
     [text('value'), text('keyId')],
   ),
   new Attribute('complex', 'centralRevocation', {}, [text('reason'), text('by'), text('at')]),
+  // Lifecycle (issue 15): the device's hold and links, and a suspension or resumption decided here.
+  new Attribute('complex', 'hold', {}, [
+    new Attribute('boolean', 'active'),
+    text('kind'),
+    text('reason'),
+    text('since'),
+  ]),
+  new Attribute('complex', 'links', { multiValued: true, uniqueness: false }, [
+    text('type'),
+    text('direction'),
+    text('externalId'),
+    text('request'),
+  ]),
+  new Attribute('complex', 'centralHold', {}, [
+    text('action'),
+    text('reason'),
+    text('by'),
+    text('at'),
+  ]),
+  new Attribute('complex', 'pukReleases', { multiValued: true, uniqueness: false }, [
+    text('releaseId'),
+    text('reason'),
+    text('by'),
+    text('device'),
+    text('at'),
+  ]),
   history(),
 ]);
 

@@ -44,6 +44,7 @@ export async function startCentral(deviceId = 'kiosk-test'): Promise<CentralFixt
   const device = await issueDeviceCertificate(pki, deviceId, join(dir, 'devices'));
   const central = await buildCentralServer({
     dbFile: join(dir, 'central.db'),
+    escrowPrivateKeyPem: readFileSync(pki.escrowPrivateKey, 'utf8'),
     tls: {
       key: readFileSync(pki.serverKey),
       cert: readFileSync(pki.serverCert),

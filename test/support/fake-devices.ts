@@ -9,6 +9,9 @@ import type {
   EncoderStatus,
   PersonalizationRequest,
   PersonalizationResult,
+  PinChangeRequest,
+  PinOperationResult,
+  PinUnblockRequest,
   PivEncoder,
 } from '../../drivers/encoder/piv-encoder.js';
 import {
@@ -103,6 +106,36 @@ export class FakePivEncoder implements PivEncoder {
 
   async status(): Promise<EncoderStatus> {
     return { readerPresent: true, cardPresent: true, readerName: 'fake reader' };
+  }
+
+  /**
+   * PIN operations on a chip this fake personalised, found by its GUID: the PUK unblocks, the
+   * current PIN changes the PIN, anything else is a wrong secret (as a card answers 63Cx).
+   */
+  async unblockPin(request: PinUnblockRequest): Promise<PinOperationResult> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const chip = this.chipWithGuid(request.expectedGuid);
+    if (chip.puk !== request.puk) throw new DeviceError('CARD_WRONG_SECRET', 'wrong PUK');
+    chip.pin = request.newPin;
+    return { apdusExchanged: 0 };
+  }
+
+  async changePin(request: PinChangeRequest): Promise<PinOperationResult> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const chip = this.chipWithGuid(request.expectedGuid);
+    if (chip.pin !== request.currentPin) throw new DeviceError('CARD_WRONG_SECRET', 'wrong PIN');
+    chip.pin = request.newPin;
+    return { apdusExchanged: 0 };
+  }
+
+  private chipWithGuid(guid: string): PersonalizationRequest {
+    const chip = this.chips.findLast(
+      (c) => Buffer.from(c.guid).toString('hex') === guid.toLowerCase(),
+    );
+    if (!chip) throw new DeviceError('CARD_MISMATCH', 'the card in the encoder is not this card');
+    return chip;
   }
 
   async personalize(request: PersonalizationRequest): Promise<PersonalizationResult> {

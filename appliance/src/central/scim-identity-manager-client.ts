@@ -20,6 +20,7 @@ import {
   type CentralNumberRange,
   type CentralPerson,
   type CentralRevocation,
+  type CentralCardHold,
   type DeliveryOutcome,
   type IdentityManagerClient,
   personKey,
@@ -53,6 +54,7 @@ interface Watermarks {
   requests: string;
   cards: string;
   ranges: string;
+  holds: string;
 }
 
 interface HttpAnswer {
@@ -167,18 +169,43 @@ export class ScimIdentityManagerClient implements IdentityManagerClient {
     const requests = await this.listSince('CardRequests', marks.requests, 'decision pr');
     const cards = await this.listSince('Cards', marks.cards, 'centralRevocation pr');
     const ranges = await this.listSince('CardNumberRanges', marks.ranges);
+    const holds = await this.listSince('Cards', marks.holds, 'centralHold pr');
     return {
       persons: users.items.map(toPerson).filter((p): p is CentralPerson => p !== null),
       decisions: requests.items.map(toDecision).filter((d): d is CentralDecision => d !== null),
       revocations: cards.items.map(toRevocation).filter((r): r is CentralRevocation => r !== null),
       numberRanges: ranges.items.map(toRange).filter((r): r is CentralNumberRange => r !== null),
+      holds: holds.items.map(toHold).filter((h): h is CentralCardHold => h !== null),
       watermark: JSON.stringify({
         users: users.watermark,
         requests: requests.watermark,
         cards: cards.watermark,
         ranges: ranges.watermark,
+        holds: holds.watermark,
       } satisfies Watermarks),
     };
+  }
+
+  /** The centre releases this card's escrowed PUK for one unblock, sealed to the given key. */
+  async releasePuk(request: {
+    cardId: string;
+    releaseId: string;
+    reason: string;
+    requestedBy: string;
+    recipientPublicKeyPem: string;
+  }): Promise<{ sealedPuk: string }> {
+    const answer = await this.call('POST', 'PukReleases', {
+      cardExternalId: request.cardId,
+      releaseId: request.releaseId,
+      reason: request.reason,
+      requestedBy: request.requestedBy,
+      recipientPublicKey: request.recipientPublicKeyPem,
+    });
+    this.expectOk(answer, 'PUK release');
+    const sealed = (answer.body as { sealedPuk?: unknown } | null)?.sealedPuk;
+    if (typeof sealed !== 'string' || !sealed.startsWith('e1.'))
+      throw new SyncError('CENTRAL_BAD_RESPONSE', 'PUK release: no sealed PUK in the answer', true);
+    return { sealedPuk: sealed };
   }
 
   async leaseNumberRange(key: string, size: number): Promise<CentralNumberRange> {
@@ -355,7 +382,7 @@ function isPermanent(status: number): boolean {
 }
 
 function parseWatermarks(since: string | null): Watermarks {
-  const fallback = { users: EPOCH, requests: EPOCH, cards: EPOCH, ranges: EPOCH };
+  const fallback = { users: EPOCH, requests: EPOCH, cards: EPOCH, ranges: EPOCH, holds: EPOCH };
   if (!since) return fallback;
   try {
     return { ...fallback, ...(JSON.parse(since) as Partial<Watermarks>) };
@@ -401,6 +428,15 @@ function toRevocation(r: Record<string, unknown>): CentralRevocation | null {
   const v = r.centralRevocation as { reason?: unknown; by?: unknown } | undefined;
   if (!cardId || !v) return null;
   return { cardId, reason: s(v.reason) ?? 'lost', by: s(v.by) ?? 'central' };
+}
+
+function toHold(r: Record<string, unknown>): CentralCardHold | null {
+  const cardId = s(r.externalId);
+  const h = r.centralHold as
+    { action?: unknown; reason?: unknown; by?: unknown; at?: unknown } | undefined;
+  const at = s(h?.at);
+  if (!cardId || !h || !at || (h.action !== 'suspend' && h.action !== 'resume')) return null;
+  return { cardId, action: h.action, reason: s(h.reason), by: s(h.by) ?? 'central', at };
 }
 
 function toRange(raw: unknown): CentralNumberRange | null {

@@ -82,6 +82,8 @@ function historyEntry(e: OutboxEventRecord): HistoryEntry {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
@@ -181,7 +183,29 @@ function replaced(e: OutboxEventRecord): Record<string, unknown> {
         chipSerial: str(p.chipSerial),
         certificate: str(p.certificateDer),
         certificateSerial: str(p.certificateSerial),
-        revocationReason: str(p.reason),
+        revocationReason: str(p.revokeReason) ?? str(p.reason),
+        // Lifecycle changes: the hold (certificateHold) and its release, and the links to the
+        // cards before and after this one.
+        hold: isRecord(p.hold)
+          ? defined({
+              active: p.hold.active === true,
+              kind: str(p.hold.kind),
+              reason: str(p.hold.reason),
+              since: str(p.hold.since),
+            })
+          : undefined,
+        // SCIMMY refuses to replace an empty multi-valued attribute with an empty list.
+        links:
+          Array.isArray(p.links) && p.links.length > 0
+            ? p.links.filter(isRecord).map((l) =>
+                defined({
+                  type: str(l.kind),
+                  direction: str(l.direction),
+                  externalId: str(l.cardId),
+                  request: str(l.requestId),
+                }),
+              )
+            : undefined,
         pukEscrow: str(p.pukEscrow)
           ? { value: p.pukEscrow, keyId: str(p.pukEscrowKeyId) }
           : undefined,

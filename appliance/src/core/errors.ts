@@ -21,7 +21,11 @@ export type DomainErrorCode =
   | 'NUMBER_RANGE_EXHAUSTED'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'IDEMPOTENCY_IN_PROGRESS'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  /** The card refused a PIN operation: wrong PIN or PUK, blocked, or not the expected card. */
+  | 'CARD_REFUSED'
+  /** No PUK can be had for an unblock (no device copy, the centre away or not configured). */
+  | 'PUK_UNAVAILABLE';
 
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';

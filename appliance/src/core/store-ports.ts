@@ -22,6 +22,8 @@ import type {
 } from './records.js';
 import type { CardType } from './workflow/processes.js';
 import type { RequestState } from './workflow/request-machine.js';
+import type { ScheduledJobRepository } from './scheduler/scheduled-job-store.js';
+import type { CardLifecycleRepository } from './card/card-lifecycle-store.js';
 
 export interface Page {
   limit: number;
@@ -216,6 +218,10 @@ export interface StoreTx {
   audit: AuditLog;
   outbox: Outbox;
   idempotency: IdempotencyRepository;
+  /** The durable scheduler's record of each job's last run. */
+  scheduledJobs: ScheduledJobRepository;
+  /** Card lifecycle after production: history, holds, links. */
+  cardLifecycle: CardLifecycleRepository;
 }
 
 export interface Store {

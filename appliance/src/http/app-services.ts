@@ -9,6 +9,8 @@ import type { DomainEvents } from '../services/domain-events.js';
 import type { PersonService } from '../services/person-service.js';
 import type { RequestService } from '../services/request-service.js';
 import type { CardService } from '../services/card-service.js';
+import type { CardLifecycleService } from '../services/card-lifecycle-service.js';
+import type { CardPinService } from '../services/card-pin-service.js';
 import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
@@ -23,6 +25,10 @@ export interface AppServices {
   persons: PersonService;
   requests: RequestService;
   cards: CardService;
+  /** Suspend, resume, replace, renew, temporary card, PIN operations, expiry. */
+  lifecycle: CardLifecycleService;
+  /** PIN unblock (PUK from the device copy or released by the centre) and PIN change. */
+  pins: CardPinService;
   batches: BatchService;
   audit: AuditService;
   status: DeviceStatusService;

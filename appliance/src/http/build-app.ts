@@ -30,6 +30,7 @@ import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 import { syncRoutes } from './routes/sync.js';
 import { printerRoutes } from './routes/printer.js';
+import { cardLifecycleRoutes } from './routes/card-lifecycle.js';
 import { sharedSchemas } from './schemas/common.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -106,6 +107,7 @@ export async function buildApp(
   await app.register(personRoutes, { services });
   await app.register(requestRoutes, { services });
   await app.register(catalogRoutes, { services });
+  await app.register(cardLifecycleRoutes, { services });
   await app.register(certificateAuthorityRoutes, { services });
   await app.register(eventRoutes, { services, options });
   await app.register(uiRoutes);

@@ -64,12 +64,11 @@ export async function generateCardObject(
     allocation.cardNumber,
     deps.policy.pinLength,
   );
-  const validity = cardValidity(
-    process.cardType,
-    deps.clock.now(),
-    deps.policy.validity,
-    person.validUntil,
-  );
+  // A temporary card for a forgotten badge is valid today only, whatever its process.
+  const temporary = (await tx.cardLifecycle.linkToRequest(request.id))?.kind === 'temporary';
+  const validity = temporary
+    ? cardValidity('visitor', deps.clock.now(), deps.policy.validity)
+    : cardValidity(process.cardType, deps.clock.now(), deps.policy.validity, person.validUntil);
   const id = newId();
   const card: CardRecord = {
     id,

@@ -12,6 +12,8 @@ import { MIGRATIONS } from './migrations/index.js';
 import { SqliteAuditLog } from './sqlite-audit-log.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteScheduledJobRepository } from './sqlite-scheduled-job-repository.js';
+import { SqliteCardLifecycleRepository } from './sqlite-card-lifecycle-repository.js';
 import {
   SqliteIdempotencyRepository,
   SqliteSessionRepository,
@@ -43,6 +45,8 @@ export class SqliteStore implements Store {
       audit: new SqliteAuditLog(conn),
       outbox: new SqliteOutbox(conn),
       idempotency: new SqliteIdempotencyRepository(conn),
+      scheduledJobs: new SqliteScheduledJobRepository(conn),
+      cardLifecycle: new SqliteCardLifecycleRepository(conn),
     };
   }
 

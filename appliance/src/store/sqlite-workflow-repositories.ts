@@ -354,7 +354,7 @@ export class SqliteCardRepository implements CardRepository {
 const CARD_WITHOUT_ESCROW_SQL =
   "SELECT * FROM cards WHERE puk_escrow IS NULL AND puk_sealed <> '' ORDER BY created_at, id LIMIT ?";
 
-function toCard(r: Row): CardRecord {
+export function toCard(r: Row): CardRecord {
   return {
     id: str(r.id),
     requestId: str(r.request_id),

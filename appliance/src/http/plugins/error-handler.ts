@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   ACCOUNT_LOCKED: 423,
   NUMBER_RANGE_EXHAUSTED: 503,
   SERVICE_UNAVAILABLE: 503,
+  CARD_REFUSED: 422,
+  PUK_UNAVAILABLE: 503,
 };
 
 /** Fastify's router keeps path parameters up to this length (its default, stated here). */

@@ -16,16 +16,19 @@ import {
   type CardRevocationReason,
   type CardService,
 } from '../card-service.js';
+import type { CardLifecycleService } from '../card-lifecycle-service.js';
 import type { Logger } from '../ports.js';
 import type { WorkflowEngine } from '../workflow-engine.js';
 import { newId } from '../workflow-engine.js';
-import type { CentralChanges, CentralPerson } from './identity-manager-client.js';
+import type { CentralCardHold, CentralChanges, CentralPerson } from './identity-manager-client.js';
 
 export interface InboxReport {
   personsAdded: number;
   personsUpdated: number;
   decisionsApplied: number;
   revocationsApplied: number;
+  /** Central suspensions and resumptions applied. */
+  holdsApplied: number;
   rangesAdded: number;
   skipped: number;
 }
@@ -36,6 +39,8 @@ export class CentralInbox {
       store: Store;
       engine: WorkflowEngine;
       cards: CardService;
+      /** Applies central suspensions and resumptions; absent: they are not taken. */
+      lifecycle?: CardLifecycleService;
       clock: Clock;
       log: Logger;
     },
@@ -47,6 +52,7 @@ export class CentralInbox {
       personsUpdated: 0,
       decisionsApplied: 0,
       revocationsApplied: 0,
+      holdsApplied: 0,
       rangesAdded: 0,
       skipped: 0,
     };
@@ -107,6 +113,7 @@ export class CentralInbox {
         report.skipped++;
       }
     }
+    for (const h of changes.holds ?? []) await this.hold(h, report);
     if (changes.numberRanges.length) {
       await this.deps.store.transaction(async (tx) => {
         const known = new Set((await tx.numberRanges.all()).map((r) => r.id));
@@ -128,6 +135,36 @@ export class CentralInbox {
       });
     }
     return report;
+  }
+
+  /**
+   * A central suspension or resumption, applied like a central revocation: through the
+   * lifecycle table as the central actor. Each decision (by its time) is applied once, so a
+   * card the centre lists again after the device's own updates is not suspended twice, and a
+   * resume done at the desk afterwards stands.
+   */
+  private async hold(h: CentralCardHold, report: InboxReport): Promise<void> {
+    const { store, lifecycle, log } = this.deps;
+    const key = `central-hold:${h.cardId}`;
+    if (!lifecycle || (await store.read((tx) => tx.outbox.syncValue(key))) === h.at) {
+      report.skipped++;
+      return;
+    }
+    try {
+      await lifecycle.apply(
+        h.cardId,
+        { type: h.action, reason: h.reason?.trim() || `${h.action}ed centrally` },
+        { kind: 'central', by: h.by },
+        { details: { source: 'central' } },
+      );
+      report.holdsApplied++;
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      // Already in that state, ended, or not this device's card: the outbox tells the centre.
+      log.warn({ cardId: h.cardId, code: err.code }, `central ${h.action} not applied`);
+      report.skipped++;
+    }
+    await store.transaction((tx) => tx.outbox.setSyncValue(key, h.at));
   }
 
   private async person(p: CentralPerson, report: InboxReport): Promise<void> {

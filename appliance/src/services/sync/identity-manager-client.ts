@@ -51,6 +51,16 @@ export interface CentralRevocation {
   by: string;
 }
 
+/** A suspension or resumption decided centrally; `at` identifies the decision. */
+export interface CentralCardHold {
+  /** The device's card id. */
+  cardId: string;
+  action: 'suspend' | 'resume';
+  reason: string | null;
+  by: string;
+  at: string;
+}
+
 export interface CentralNumberRange {
   id: string;
   first: number;
@@ -61,6 +71,8 @@ export interface CentralChanges {
   persons: CentralPerson[];
   decisions: CentralDecision[];
   revocations: CentralRevocation[];
+  /** Central suspensions and resumptions (absent from clients that do not know them). */
+  holds?: CentralCardHold[];
   numberRanges: CentralNumberRange[];
   /** Opaque; pass back as `since` next time. Store it only after applying the changes. */
   watermark: string;

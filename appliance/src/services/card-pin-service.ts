@@ -1,0 +1,158 @@
+/**
+ * PIN unblock and PIN change on a handed-over card, through the lifecycle table (the status
+ * stays as it is; history, audit and outbox record the operation, never a PIN or PUK).
+ *
+ * Where the PUK comes from, by site policy:
+ * - the device's own sealed copy, where the site keeps one (no centre escrow key configured,
+ *   so the device never destroyed its copy after production);
+ * - otherwise the central Identity Manager releases it for this one card and this one
+ *   unblock: the device sends a fresh P-256 public key, the centre opens its escrowed copy
+ *   and seals the PUK to that key (ECIES, context naming the card and the release), records
+ *   the release on the card, and the device opens it in memory and forgets the key;
+ * - when neither is possible the call fails with PUK_UNAVAILABLE saying why.
+ * The PUK is used for the one RESET RETRY COUNTER and never stored, logged or returned.
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { DeviceError } from '../../../drivers/errors.js';
+import type { PivEncoder } from '../../../drivers/encoder/piv-encoder.js';
+import { DomainError } from '../core/errors.js';
+import type { CardRecord } from '../core/records.js';
+import { actorLabel, type Actor } from '../core/roles.js';
+import type { SecretSealer } from '../core/secret-sealer.js';
+import type { Store } from '../core/store-ports.js';
+import { openEscrow } from '../crypto/ecies-escrow.js';
+import { pukContext } from './card-object-factory.js';
+import type { ApplyCardResult, CardLifecycleService } from './card-lifecycle-service.js';
+
+/** Context a released PUK is sealed under: this card, this release. */
+export const pukReleaseContext = (cardId: string, releaseId: string): string =>
+  `card:${cardId}:puk-release:${releaseId}`;
+
+/** The centre's side of a PUK release (the SCIM client implements it). */
+export interface PukReleaser {
+  /**
+   * Ask the centre to release the escrowed PUK of this card, sealed to `recipientPublicKeyPem`
+   * under pukReleaseContext(cardId, releaseId). Throws SyncError when the centre is away.
+   */
+  releasePuk(request: {
+    cardId: string;
+    releaseId: string;
+    reason: string;
+    requestedBy: string;
+    recipientPublicKeyPem: string;
+  }): Promise<{ sealedPuk: string }>;
+}
+
+export class CardPinService {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      lifecycle: CardLifecycleService;
+      encoder: PivEncoder;
+      sealer: SecretSealer;
+      /** The centre, when the device syncs with one; null: no central release. */
+      releaser: PukReleaser | null;
+    },
+  ) {}
+
+  /** Where the PUK of this card would come from now, for the console (never the PUK). */
+  async pukSource(cardId: string): Promise<'device-copy' | 'central-release' | 'none'> {
+    const card = await this.deps.store.read((tx) => tx.cards.get(cardId));
+    if (!card) return 'none';
+    return this.sourceFor(card);
+  }
+
+  async unblock(
+    cardId: string,
+    newPin: string,
+    actor: Actor,
+    reason: string,
+  ): Promise<ApplyCardResult> {
+    return this.deps.lifecycle.apply(cardId, { type: 'unblock_pin', reason }, actor, {
+      chip: async (card) => {
+        const { puk, facts } = await this.obtainPuk(card, actor, reason);
+        await onCard(() => this.deps.encoder.unblockPin({ expectedGuid: card.guid, puk, newPin }));
+        return { facts };
+      },
+    });
+  }
+
+  async change(
+    cardId: string,
+    currentPin: string,
+    newPin: string,
+    actor: Actor,
+  ): Promise<ApplyCardResult> {
+    return this.deps.lifecycle.apply(cardId, { type: 'change_pin' }, actor, {
+      chip: async (card) => {
+        await onCard(() =>
+          this.deps.encoder.changePin({ expectedGuid: card.guid, currentPin, newPin }),
+        );
+        return { facts: {} };
+      },
+    });
+  }
+
+  private sourceFor(card: CardRecord): 'device-copy' | 'central-release' | 'none' {
+    if (card.pukSealed) return 'device-copy';
+    if (card.pukEscrow && this.deps.releaser) return 'central-release';
+    return 'none';
+  }
+
+  private async obtainPuk(
+    card: CardRecord,
+    actor: Actor,
+    reason: string,
+  ): Promise<{ puk: string; facts: Record<string, unknown> }> {
+    const source = this.sourceFor(card);
+    if (source === 'device-copy')
+      return {
+        puk: this.deps.sealer.open(card.pukSealed, pukContext(card.id)),
+        facts: { pukSource: 'device-copy' },
+      };
+    if (source === 'none')
+      throw new DomainError(
+        'PUK_UNAVAILABLE',
+        card.pukEscrow
+          ? 'this card’s PUK is held only by the central Identity Manager, and this device is not connected to one'
+          : 'no PUK is kept for this card: the site keeps no device copy and none was escrowed',
+      );
+    const releaseId = randomUUID();
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    let sealedPuk: string;
+    try {
+      ({ sealedPuk } = await (this.deps.releaser as PukReleaser).releasePuk({
+        cardId: card.id,
+        releaseId,
+        reason,
+        requestedBy: actorLabel(actor),
+        recipientPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      }));
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      throw new DomainError(
+        'PUK_UNAVAILABLE',
+        'the central Identity Manager did not release the PUK (it may be unreachable); try again when it is back',
+        { cause: err },
+      );
+    }
+    const puk = openEscrow(
+      privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      sealedPuk,
+      pukReleaseContext(card.id, releaseId),
+    );
+    return { puk, facts: { pukSource: 'central-release', pukReleaseId: releaseId } };
+  }
+}
+
+/** Card refusals become CARD_REFUSED, a missing or mute encoder SERVICE_UNAVAILABLE. */
+async function onCard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof DeviceError)) throw err;
+    if (['CARD_WRONG_SECRET', 'CARD_SECRET_BLOCKED', 'CARD_MISMATCH'].includes(err.code))
+      throw new DomainError('CARD_REFUSED', err.message, { cause: err });
+    throw new DomainError('SERVICE_UNAVAILABLE', `the encoder: ${err.message}`, { cause: err });
+  }
+}
