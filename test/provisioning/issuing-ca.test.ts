@@ -27,6 +27,7 @@ import {
 import { ProvisioningError } from '../../provisioning/errors.js';
 import { startEstServer } from '../../provisioning/est/est-https-server.js';
 import { buildTestApp } from '../support/build-test-app.js';
+import { TestClock } from '../support/test-clock.js';
 import { itWithTools } from '../support/system-tools.js';
 import {
   addPerson,
@@ -143,7 +144,10 @@ describe('an issuing CA certified by the centre', () => {
       );
       expect(record?.issuingCaSerials).toEqual([result.issuingCa!.serial.toLowerCase()]);
 
-      const t = await buildTestApp({ stateDir });
+      // The centre certified the issuing CA at the real time (its root, its TLS certificate and
+      // the EST answer all read the wall clock), so the appliance's clock starts there too: a
+      // clock fixed at another date would make cards whose validity lies outside the CA's.
+      const t = await buildTestApp({ stateDir, clock: TestClock.startingNow() });
       try {
         const chainPem = (await t.call({ method: 'GET', url: '/ca/chain.pem' })).body;
         const [issuingPem, ...issuersPem] =
