@@ -38,6 +38,7 @@ import type { IdentityManagerClient } from './services/sync/identity-manager-cli
 import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
+import { expireIdempotentSecrets, IdempotentStore } from './services/idempotent-write.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -72,7 +73,9 @@ export interface Appliance {
 }
 
 export async function composeAppliance(parts: ApplianceParts): Promise<Appliance> {
-  const { config, store, clock, random, log } = parts;
+  const { config, clock, random, log } = parts;
+  // Every service writes through this: a keyed request's first write also records its key.
+  const store = new IdempotentStore(parts.store);
   const catalog = new ProcessCatalog(config.siteProcesses, config.enabledProcesses);
   for (const kind of ['visitor', 'contractor', 'employee'] as const) {
     const name = config.walkUp[kind];
@@ -165,6 +168,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
   const services = {
     store,
     clock,
+    answerSealer: new AesGcmSealer(parts.deviceSecret, 'idempotent-answers'),
     catalog,
     engine,
     production,
@@ -210,7 +214,11 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
         for (const range of config.numberRanges) await tx.numberRanges.ensure(range);
       });
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
+      // Finish or undo whatever a crash interrupted, in workflow order.
+      await expireIdempotentSecrets(store, clock.now());
+      await requests.resumeRequested();
       await requests.resumeCardGeneration();
+      await services.batches.recover();
       await production.recover();
       if (parts.escrow)
         await escrowPendingPuks({
@@ -228,7 +236,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       await sync?.stop();
       await parts.centralClient?.close();
       await app.close();
-      await production.whenIdle();
+      // Only the card in the printer is finished; the queue waits on disk for the next start.
+      await production.stop();
     },
   };
 }

@@ -57,6 +57,8 @@ function packageVersion(): string {
 }
 
 const VERSION = packageVersion();
+/** Below the unit's TimeoutStopSec=30 (systemd/cardkiosk.service), with room to exit. */
+const STOP_DEADLINE_MS = 25_000;
 
 async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPrinter> {
   if (config.printer.driver === 'serial') {
@@ -243,6 +245,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'cardkiosk stopping');
+    // systemd kills the service TimeoutStopSec (30 s) after SIGTERM; leave on our own before
+    // that even if the card in the printer hangs. Whatever it cut off, start-up recovers.
+    setTimeout(() => {
+      log.error({ deadlineMs: STOP_DEADLINE_MS }, 'cardkiosk did not stop in time; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     watchdog?.stop();
     await notifier?.stopping().catch(() => {});
     await appliance.close();

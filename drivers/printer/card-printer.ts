@@ -70,6 +70,12 @@ export interface CardPrinter {
   print(artwork: CardArtwork): Promise<PrintJobCounters>;
   /** Eject the card in the printer to the reject tray (a spoiled card). No-op when empty. */
   reject(): Promise<void>;
+  /**
+   * After a restart: when the card sensor sees a card left inside (a job cut off by the
+   * stop), eject it to the reject tray and return true; false when the printer is empty or
+   * cannot tell. Optional: a printer without a card sensor does not have it.
+   */
+  ejectLeftoverCard?(): Promise<boolean>;
   /** Subscribe to status changes (polling or unsolicited); returns an unsubscribe function. */
   onStatus(listener: (status: PrinterStatus) => void): () => void;
   close(): Promise<void>;

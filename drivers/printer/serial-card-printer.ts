@@ -189,6 +189,17 @@ export class SerialCardPrinter implements CardPrinter {
     });
   }
 
+  async ejectLeftoverCard(): Promise<boolean> {
+    this.assertOpen();
+    return this.runJob(async (job) => {
+      // `Rlr;p` is the card sensor the print job asks too; it answers CARD or NO CARD.
+      const present = parseCardPresent(await job.read('Rlr', ['p']));
+      if (present !== true) return false;
+      await job.command('Ser', [], this.timeouts.eject);
+      return true;
+    });
+  }
+
   onStatus(listener: (status: PrinterStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -12,10 +12,13 @@ import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
 import type { Clock } from '../core/ports.js';
+import type { SecretSealer } from '../core/secret-sealer.js';
 
 export interface AppServices {
   store: Pick<Store, 'transaction' | 'read'>;
   clock: Clock;
+  /** Seals the secret fields of stored Idempotency-Key answers until they are delivered. */
+  answerSealer: SecretSealer;
   catalog: ProcessCatalog;
   auth: AuthService;
   persons: PersonService;
