@@ -152,6 +152,11 @@ export const DeviceConfigSchema = Type.Object(
       Type.Object({
         driver: Type.Literal('simulated'),
         cycleScale: Type.Optional(Type.Number({ minimum: 0 })),
+        /**
+         * Keep the simulated printer's blanks, counters and the card inside in
+         * <stateDir>/simulated-printer.json across restarts, as a real printer keeps them.
+         */
+        persistState: Type.Optional(Type.Boolean()),
       }),
       Type.Object({
         driver: Type.Literal('serial'),

@@ -11,6 +11,7 @@ import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
 import { GpioStatusLeds } from '../../drivers/leds/gpio-status-leds.js';
 import { SimulatedStatusLeds } from '../../drivers/leds/simulated-status-leds.js';
 import type { StatusLeds } from '../../drivers/leds/status-leds.js';
+import { createPersistentSimulatedPrinterDevice } from '../../drivers/printer/persistent-simulated-printer.js';
 import {
   createSimulatedCardPrinter,
   SerialCardPrinter,
@@ -72,7 +73,14 @@ async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPri
     });
   }
   log.info('printer: simulated (in-process)');
-  return createSimulatedCardPrinter({ device: { timeScale: config.printer.cycleScale ?? 0.05 } });
+  const timeScale = config.printer.cycleScale ?? 0.05;
+  if (config.printer.persistState) {
+    const file = join(config.stateDir, 'simulated-printer.json');
+    return createSimulatedCardPrinter({
+      simulator: createPersistentSimulatedPrinterDevice(file, { timeScale }),
+    });
+  }
+  return createSimulatedCardPrinter({ device: { timeScale } });
 }
 
 async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEncoder> {

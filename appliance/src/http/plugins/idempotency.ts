@@ -15,7 +15,9 @@
  *   kept sealed with the device key only until the answer has been delivered once; a replay
  *   before that (the first answer may never have arrived) gets the same answer, secrets
  *   included; a replay after that is refused with 409 ALREADY_DONE, because the secret was
- *   shown once and is gone (a PIN at collection, a walk-up status code, a one-time passcode).
+ *   shown once and is gone (a PIN at collection, a one-time passcode). A route whose secret
+ *   may be asked for again (a walk-up's status code: the kiosk retries a lost answer) keeps
+ *   it sealed for replays until the retention ends (`keepSecretsForReplays`, one day).
  *
  * A route opts into the secret handling or the rebuild with its config:
  *   config: { idempotency: { secretFields: ['pin'], replay: async (request, resourceId) => … } }
@@ -40,6 +42,12 @@ export interface RebuiltAnswer {
 export interface RouteIdempotency {
   /** Top-level fields of the answer that are secrets (kept sealed until delivered once). */
   secretFields?: readonly string[];
+  /**
+   * Keep the sealed secrets for replays until the retention ends (a day) instead of only
+   * until first delivered: for a secret the caller may ask for again (a walk-up's status
+   * code), not for one that must be shown once (a PIN, a passcode).
+   */
+  keepSecretsForReplays?: boolean;
   /**
    * Rebuild the answer of a change that committed while its answer was lost in a crash;
    * null when it cannot be rebuilt (the replay is then refused with ALREADY_DONE). Runs
@@ -111,7 +119,8 @@ export function installIdempotency(
     const secrets: Record<string, unknown> = {};
     for (const f of fields) {
       secrets[f] = body[f];
-      delete body[f];
+      // The field stays, empty, so a replay puts the secret back in the same place.
+      body[f] = null;
     }
     return {
       body: JSON.stringify(body),
@@ -272,6 +281,7 @@ export function installIdempotency(
     const { claim } = active;
     inFlight.delete(`${claim.scope}\u0000${claim.key}`);
     if (!active.secretsToMarkShown) return;
+    if (request.routeOptions.config.idempotency?.keepSecretsForReplays) return;
     // The answer left with its secrets: from now on a replay is refused, not shown them again.
     await outsideIdempotencyClaim(() =>
       store.transaction((tx: StoreTx) =>

@@ -132,8 +132,10 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
       config: {
         ...walkUpLimit,
         idempotency: {
-          // Only the status code's hash is kept; its sealed copy lives until delivered once.
+          // Only the status code's hash is kept in the clear; a sealed copy answers the
+          // kiosk's replays for a day, then only the hash is left.
           secretFields: ['statusCode', 'qrPayload'],
+          keepSecretsForReplays: true,
           // Never sent: nobody has seen its code, so the request gets a new one.
           replay: async (_request, resourceId) => {
             const again = resourceId
