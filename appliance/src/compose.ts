@@ -216,10 +216,12 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
       // Finish or undo whatever a crash interrupted, in workflow order.
       await expireIdempotentSecrets(store, clock.now());
+      // Production first: it fails what was being produced at the stop, before anything
+      // released below can start producing.
+      await production.recover();
       await requests.resumeRequested();
       await requests.resumeCardGeneration();
       await services.batches.recover();
-      await production.recover();
       if (parts.escrow)
         await escrowPendingPuks({
           store,

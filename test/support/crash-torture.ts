@@ -20,7 +20,6 @@ import { freePort, startApplianceProcess, type ApplianceProcess } from './applia
 
 /** systemd/cardkiosk.service: TimeoutStopSec=30. */
 export const UNIT_STOP_TIMEOUT_MS = 30_000;
-const BLANKS = 100_000;
 const PASSCODE = 'torture-passcode-long-1';
 
 /** mulberry32: small, seedable, good enough to pick operations and moments. */
