@@ -46,6 +46,7 @@ import {
   CardLifecycleService,
   DEFAULT_LIFECYCLE_POLICY,
 } from './services/card-lifecycle-service.js';
+import { expireIdempotentSecrets, IdempotentStore } from './services/idempotent-write.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -85,7 +86,9 @@ export interface Appliance {
 }
 
 export async function composeAppliance(parts: ApplianceParts): Promise<Appliance> {
-  const { config, store, clock, random, log } = parts;
+  const { config, clock, random, log } = parts;
+  // Every service writes through this: a keyed request's first write also records its key.
+  const store = new IdempotentStore(parts.store);
   const catalog = new ProcessCatalog(config.siteProcesses, config.enabledProcesses);
   for (const kind of ['visitor', 'contractor', 'employee'] as const) {
     const name = config.walkUp[kind];
@@ -215,6 +218,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
   const services = {
     store,
     clock,
+    answerSealer: new AesGcmSealer(parts.deviceSecret, 'idempotent-answers'),
     catalog,
     engine,
     production,
@@ -272,8 +276,14 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
         for (const range of config.numberRanges) await tx.numberRanges.ensure(range);
       });
       const firstAdminPasscode = await services.auth.ensureFirstAdmin();
-      await requests.resumeCardGeneration();
+      // Finish or undo whatever a crash interrupted, in workflow order.
+      await expireIdempotentSecrets(store, clock.now());
+      // Production first: it fails what was being produced at the stop, before anything
+      // released below can start producing.
       await production.recover();
+      await requests.resumeRequested();
+      await requests.resumeCardGeneration();
+      await services.batches.recover();
       await lifecycle.recover();
       if (parts.escrow)
         await escrowPendingPuks({
@@ -292,7 +302,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       await sync?.stop();
       await parts.centralClient?.close();
       await app.close();
-      await production.whenIdle();
+      // Only the card in the printer is finished; the queue waits on disk for the next start.
+      await production.stop();
     },
   };
 }

@@ -197,6 +197,11 @@ export const DeviceConfigSchema = Type.Object(
             ),
           ),
         ),
+        /**
+         * Keep the simulated printer's blanks, counters and the card inside in
+         * <stateDir>/simulated-printer.json across restarts, as a real printer keeps them.
+         */
+        persistState: Type.Optional(Type.Boolean()),
       }),
       Type.Object({
         driver: Type.Literal('serial'),

@@ -11,6 +11,7 @@ import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
 import { GpioStatusLeds } from '../../drivers/leds/gpio-status-leds.js';
 import { SimulatedStatusLeds } from '../../drivers/leds/simulated-status-leds.js';
 import type { StatusLeds } from '../../drivers/leds/status-leds.js';
+import { createPersistentSimulatedPrinterDevice } from '../../drivers/printer/persistent-simulated-printer.js';
 import {
   createSimulatedCardPrinter,
   SerialCardPrinter,
@@ -59,6 +60,8 @@ function packageVersion(): string {
 }
 
 const VERSION = packageVersion();
+/** Below the unit's TimeoutStopSec=30 (systemd/cardkiosk.service), with room to exit. */
+const STOP_DEADLINE_MS = 25_000;
 
 async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPrinter> {
   if (config.printer.driver === 'serial') {
@@ -73,12 +76,17 @@ async function choosePrinter(config: DeviceConfig, log: Logger): Promise<CardPri
     });
   }
   log.info({ model: config.printer.model ?? 'quantum' }, 'printer: simulated (in-process)');
-  return createSimulatedCardPrinter({
-    device: {
-      timeScale: config.printer.cycleScale ?? 0.05,
-      ...(config.printer.model ? { model: config.printer.model as SimulatedModel } : {}),
-    },
-  });
+  const device = {
+    timeScale: config.printer.cycleScale ?? 0.05,
+    ...(config.printer.model ? { model: config.printer.model as SimulatedModel } : {}),
+  };
+  if (config.printer.persistState) {
+    const file = join(config.stateDir, 'simulated-printer.json');
+    return createSimulatedCardPrinter({
+      simulator: createPersistentSimulatedPrinterDevice(file, device),
+    });
+  }
+  return createSimulatedCardPrinter({ device });
 }
 
 async function chooseEncoder(config: DeviceConfig, log: Logger): Promise<PivEncoder> {
@@ -244,6 +252,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'cardkiosk stopping');
+    // systemd kills the service TimeoutStopSec (30 s) after SIGTERM; leave on our own before
+    // that even if the card in the printer hangs. Whatever it cut off, start-up recovers.
+    setTimeout(() => {
+      log.error({ deadlineMs: STOP_DEADLINE_MS }, 'cardkiosk did not stop in time; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     watchdog?.stop();
     await notifier?.stopping().catch(() => {});
     await appliance.close();

@@ -97,6 +97,12 @@ export interface CardPrinter {
    * card. Throws PrinterFaultError on a fault, DeviceError when the model has no cleaning cycle.
    */
   clean(): Promise<void>;
+  /**
+   * After a restart: when the card sensor sees a card left inside (a job cut off by the
+   * stop), eject it to the reject tray and return true; false when the printer is empty or
+   * cannot tell. Optional: a printer without a card sensor does not have it.
+   */
+  ejectLeftoverCard?(): Promise<boolean>;
   /** Subscribe to status changes (polling or unsolicited); returns an unsubscribe function. */
   onStatus(listener: (status: PrinterStatus) => void): () => void;
   close(): Promise<void>;

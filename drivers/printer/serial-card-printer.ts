@@ -307,6 +307,18 @@ export class SerialCardPrinter implements CardPrinter {
     });
   }
 
+  async ejectLeftoverCard(): Promise<boolean> {
+    this.assertOpen();
+    return this.runJob(async (job, session) => {
+      // `Rlr;p` is the card sensor the print job asks too (both generations' answers).
+      if (!session.reads.has('Rlr;p')) return false;
+      const position = parseCardSensor(await job.read('Rlr;p'));
+      if (position === undefined || position === 'none') return false;
+      await job.command('Ser', [], this.timeouts.eject);
+      return true;
+    });
+  }
+
   onStatus(listener: (status: PrinterStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -133,6 +133,8 @@ export interface SimulatedPrinterOptions {
   cycleTimesMs?: Partial<CycleTimesMs>;
   /** Blank cards in the feeder. Default 100. */
   cardsInFeeder?: number;
+  /** Where a card is at power-on: a card left inside stays there. Default none. */
+  cardPosition?: CardPosition;
   /** Card sides the ribbon can still print. Default 200. */
   ribbonPrints?: number;
   ribbonType?: RibbonType;
@@ -255,6 +257,7 @@ export class SimulatedPrinterDevice extends EventEmitter {
     this.timeScale = options.timeScale ?? 1;
     this.cycle = { ...REAL_CYCLE_TIMES_MS, ...options.cycleTimesMs };
     this.cardsInFeeder = options.cardsInFeeder ?? 100;
+    this.cardPosition = options.cardPosition ?? 'none';
     this.ribbonPrints = options.ribbonPrints ?? 200;
     this.ribbonType = options.ribbonType ?? 'ymcko';
     this.cleaningIntervalCards = options.cleaningIntervalCards ?? 1000;

@@ -1,10 +1,11 @@
 /**
  * Stop the appliance mid-way and start it again on the same database: every request carries
  * on from where it was; a production interrupted by the stop is failed with a reason (its
- * blank counted as spoiled) and can be tried again; queued work is picked up again.
+ * blank counted as spoiled only if it was fed) and can be tried again; queued work is picked
+ * up again.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChipStation } from '../../drivers/printer/card-printer.js';
+import type { CardArtwork, ChipStation } from '../../drivers/printer/card-printer.js';
 import { RESTART_REASON } from '../../appliance/src/services/production-service.js';
 import { buildTestApp } from '../support/build-test-app.js';
 import { FakeCardPrinter } from '../support/fake-devices.js';
@@ -17,18 +18,43 @@ import {
   produceCard,
 } from '../support/workflow-driver.js';
 
-/** A printer that stops answering once `hang` is set, as a printer does when power is cut. */
+/**
+ * A printer that stops answering once `hang` is set, as a printer does when power is cut:
+ * by default while printing (the blank was fed), or while feeding (`hangIn: 'feed'`, before
+ * the printer acknowledged taking a blank).
+ */
 class HangingPrinter extends FakeCardPrinter {
   hang = false;
   started = new Promise<void>((resolve) => (this.onStart = resolve));
   private onStart!: () => void;
 
+  constructor(private readonly hangIn: 'feed' | 'print' = 'print') {
+    super();
+  }
+
+  private stall<T>(): Promise<T> {
+    this.onStart();
+    return new Promise<T>(() => undefined);
+  }
+
   override async insertToChipStation(station: ChipStation): Promise<void> {
-    if (this.hang) {
-      this.onStart();
-      return new Promise(() => undefined);
-    }
+    if (this.hang && this.hangIn === 'feed') return this.stall();
     return super.insertToChipStation(station);
+  }
+
+  override async print(artwork: CardArtwork): Promise<{ bytesSent: number }> {
+    if (this.hang && this.hangIn === 'print') return this.stall();
+    return super.print(artwork);
+  }
+}
+
+/** After a restart its card sensor finds the blank an interrupted job left inside. */
+class PrinterWithLeftoverCard extends FakeCardPrinter {
+  leftover = true;
+  async ejectLeftoverCard(): Promise<boolean> {
+    const found = this.leftover;
+    this.leftover = false;
+    return found;
   }
 }
 
@@ -116,6 +142,40 @@ describe('restart', () => {
       expect(second.firstAdminPasscode).toBeNull();
     } finally {
       await second.dispose();
+    }
+  });
+
+  it('counts a blank as spoiled only when the printer had fed it', async () => {
+    for (const { hangIn, next, spoiled } of [
+      // Cut off while feeding, the printer never acknowledged a card and none is inside.
+      { hangIn: 'feed' as const, next: new FakeCardPrinter(), spoiled: 0 },
+      // Cut off after the printer took the card but before that was recorded: the sensor.
+      { hangIn: 'feed' as const, next: new PrinterWithLeftoverCard(), spoiled: 1 },
+    ]) {
+      const printer = new HangingPrinter(hangIn);
+      const first = await buildTestApp({ printer });
+      const crew = await crewFor(first);
+      const person = await addPerson(first, crew.officer, 'visitor');
+      const { id } = await produceCard(
+        first,
+        crew.officer,
+        person,
+        'CCProcVisitorCardWithoutApproval',
+      );
+      printer.hang = true;
+      await ok(post(first, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
+      await printer.started;
+      await first.appliance.app.close();
+      await first.store.close();
+
+      const second = await buildTestApp({ stateDir: first.stateDir, printer: next });
+      try {
+        const { attempts, request } = await getRequest(second, crew.officer, id);
+        expect(request).toMatchObject({ state: 'production_failed', stateReason: RESTART_REASON });
+        expect(attempts).toMatchObject([{ outcome: 'failed', spoiledCards: spoiled }]);
+      } finally {
+        await second.dispose();
+      }
     }
   });
 });

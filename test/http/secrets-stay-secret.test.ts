@@ -1,8 +1,9 @@
 /**
  * After a full run at debug log level (walk-ups, approvals, single and mass production,
  * failures, retries, collections), no generated PIN or PUK and no passcode appears in any log
- * line, in the database file or its WAL, in an audit payload, in an outbox payload, or in a
- * response other than the one collection response meant for the holder.
+ * line, in the database file or its WAL, in an audit payload, in an outbox payload, in a stored
+ * Idempotency-Key answer, or in a response other than the one collection response meant for
+ * the holder; no walk-up status code anywhere but in the walk-up's own answer.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -33,11 +34,16 @@ describe('secrets stay secret', () => {
     const bodies: string[] = [];
     const collectBodies: string[] = [];
     const call = t.call;
+    const walkUpBodies: string[] = [];
     t.call = async (opts) => {
       const res = await call(opts);
-      (String(opts.url).endsWith('/collect') ? collectBodies : bodies).push(res.body);
+      const url = String(opts.url);
+      if (url.endsWith('/collect')) collectBodies.push(res.body);
+      else if (url === '/api/self-service/requests') walkUpBodies.push(res.body);
+      else bodies.push(res.body);
       return res;
     };
+    const statusCodes: string[] = [];
     try {
       const crew = await crewFor(t);
       const ids: string[] = [];
@@ -46,6 +52,8 @@ describe('secrets stay secret', () => {
           t.call({
             method: 'POST',
             url: '/api/self-service/requests',
+            // The kiosk sends a key: its stored answer must not keep the status code in clear.
+            headers: { 'idempotency-key': `scan-walk-up-${kind}` },
             payload: {
               kind,
               name: `Walk ${kind}`,
@@ -55,6 +63,7 @@ describe('secrets stay secret', () => {
           }),
           201,
         );
+        statusCodes.push(submitted.statusCode, submitted.statusCode.replace('-', ''));
         await ok(
           t.call({
             method: 'POST',
@@ -105,7 +114,12 @@ describe('secrets stay secret', () => {
       ).items[0];
       await ok(post(t, crew.producer, `/api/batches/${batch.id}/run`), 202);
       await t.appliance.services.production.whenIdle();
-      for (const id of ids) await ok(post(t, crew.guard, `/api/requests/${id}/collect`));
+      for (const id of ids)
+        await ok(
+          post(t, crew.guard, `/api/requests/${id}/collect`, undefined, {
+            'idempotency-key': `scan-collect-${id}`,
+          }),
+        );
       await ok(
         t.call({ method: 'GET', url: '/api/audit?limit=500', cookie: crew.producer.cookie }),
       );
@@ -132,14 +146,22 @@ describe('secrets stay secret', () => {
       const outbox = await t.store.exclusive(false, (db) =>
         db.all<{ payload: string }>('SELECT payload FROM outbox'),
       );
+      const idempotency = await t.store.exclusive(false, (db) =>
+        db.all<Record<string, unknown>>('SELECT * FROM idempotency_keys'),
+      );
+      expect(idempotency.length).toBeGreaterThanOrEqual(2 + ids.length);
       const places: Record<string, string> = {
         logs,
         database: files.join('\n'),
         audit: audit.map((r) => r.details).join('\n'),
         outbox: outbox.map((r) => r.payload).join('\n'),
+        idempotency: idempotency.map((r) => JSON.stringify(r)).join('\n'),
         responses: bodies.join('\n'),
       };
+      expect(walkUpBodies.join('\n')).toContain(statusCodes[0]);
       for (const [where, text] of Object.entries(places)) {
+        for (const code of statusCodes)
+          expect(text.includes(code), `a walk-up status code in ${where}`).toBe(false);
         for (const secret of secrets)
           expect(appearsIn(text, secret), `a PIN/PUK in ${where}`).toBe(false);
         expect(text.includes(TEST_PASSCODE), `a passcode in ${where}`).toBe(false);

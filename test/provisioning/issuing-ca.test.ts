@@ -27,6 +27,7 @@ import {
 import { ProvisioningError } from '../../provisioning/errors.js';
 import { startEstServer } from '../../provisioning/est/est-https-server.js';
 import { buildTestApp } from '../support/build-test-app.js';
+import { TestClock } from '../support/test-clock.js';
 import { itWithTools } from '../support/system-tools.js';
 import {
   addPerson,
@@ -143,7 +144,10 @@ describe('an issuing CA certified by the centre', () => {
       );
       expect(record?.issuingCaSerials).toEqual([result.issuingCa!.serial.toLowerCase()]);
 
-      const t = await buildTestApp({ stateDir });
+      // The centre certified the issuing CA at the real time (its root, its TLS certificate and
+      // the EST answer all read the wall clock), so the appliance's clock starts there too: a
+      // clock fixed at another date would make cards whose validity lies outside the CA's.
+      const t = await buildTestApp({ stateDir, clock: TestClock.startingNow() });
       try {
         const chainPem = (await t.call({ method: 'GET', url: '/ca/chain.pem' })).body;
         const [issuingPem, ...issuersPem] =
@@ -214,6 +218,37 @@ describe('an issuing CA certified by the centre', () => {
     },
     60_000,
   );
+
+  it('issues right after provisioning on a device whose clock runs behind the centre', async () => {
+    const { stateDir } = await provisioned();
+    // 30 minutes behind: past the centre's 5-minute backdating, within the tolerated hour.
+    const clock = new TestClock(new Date(Date.now() - 30 * 60_000));
+    const t = await buildTestApp({ stateDir, clock });
+    try {
+      const chainPem = (await t.call({ method: 'GET', url: '/ca/chain.pem' })).body;
+      const issuing = new x509.X509Certificate(
+        chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+      );
+      expect(issuing.notBefore.getTime()).toBeGreaterThan(clock.now().getTime());
+      const crew = await crewFor(t);
+      const personId = await addPerson(t, crew.officer, 'employee');
+      const { id } = await produceCard(
+        t,
+        crew.officer,
+        personId,
+        'PcmProcEmployeeCardWithoutApproval',
+      );
+      await ok(post(t, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
+      await t.appliance.services.production.whenIdle();
+      const detail = await getRequest(t, crew.officer, id);
+      expect(detail.request.state).toBe('produced');
+      const card = await t.store.read((tx) => tx.cards.get(detail.card.id));
+      const certificate = new x509.X509Certificate(new Uint8Array(card!.certificateDer!));
+      expect(certificate.notBefore.getTime()).toBe(issuing.notBefore.getTime());
+    } finally {
+      await t.dispose();
+    }
+  });
 
   it('renews the issuing CA: a new key and certificate, recorded by the centre', async () => {
     const { stateDir, result } = await provisioned();

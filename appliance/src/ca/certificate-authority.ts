@@ -64,6 +64,14 @@ const ROOT_CA_VALIDITY_MS = 20 * YEAR_MS;
 const ISSUING_CA_VALIDITY_MS = 10 * YEAR_MS;
 /** CA certificates start a little in the past so that a relying party's skewed clock accepts them. */
 const CA_BACKDATE_MS = 10 * 60_000;
+/**
+ * How far the device clock may lag behind the start of its issuing CA's validity and still
+ * issue. A CA certified by the centre starts at the centre's clock (less its 5-minute
+ * backdating); a device a few minutes behind issues at once, its cards starting when the CA
+ * does. Further behind, its clock is wrong: issuing would make certificates from its future,
+ * so it refuses with a reason an operator can act on (set the clock).
+ */
+export const MAX_CLOCK_BEHIND_ISSUER_MS = 60 * 60_000;
 /** A CRL's nextUpdate is this far after its thisUpdate. */
 export const CRL_VALIDITY_MS = 7 * 86_400_000;
 /** A CRL is re-signed (with a new CRL number) when this old, or at once after a revocation. */
@@ -941,9 +949,15 @@ function validityFor(
       `the issuing CA certificate expired at ${issuer.notAfter.toISOString()}: import or create a new one`,
     );
   }
+  if (now.getTime() < issuer.notBefore.getTime() - MAX_CLOCK_BEHIND_ISSUER_MS) {
+    throw new CaStateError(
+      `the device clock (${now.toISOString()}) is more than an hour before the issuing CA certificate starts (${issuer.notBefore.toISOString()}): set the clock`,
+    );
+  }
   if (!isValidDate(request.notBefore) || !isValidDate(request.notAfter)) {
     throw new CertificateRequestError('notBefore and notAfter must be dates');
   }
+  // Within that skew the card starts when its issuing CA does.
   const notBeforeMs = Math.max(request.notBefore.getTime(), issuer.notBefore.getTime());
   const notAfterMs = Math.min(
     request.notAfter.getTime(),

@@ -28,6 +28,7 @@ export {
 export {
   CRL_REFRESH_MS,
   CRL_VALIDITY_MS,
+  MAX_CLOCK_BEHIND_ISSUER_MS,
   LocalCertificateAuthority,
   type CaKeyAlgorithm,
   type CardCertificateRequest,

@@ -119,6 +119,8 @@ export interface ProductionAttemptRecord {
   bytesSent: number;
   printer: string;
   encoder: string;
+  /** When the printer acknowledged feeding this attempt's blank; null: none was fed yet. */
+  cardFedAt?: string | null;
 }
 
 export type BatchState = 'open' | 'running' | 'completed';

@@ -82,6 +82,8 @@ export interface RequestRepository {
   list(q: RequestQuery): Promise<RequestRecord[]>;
   count(q: Omit<RequestQuery, 'limit' | 'offset'>): Promise<number>;
   inStates(states: readonly RequestState[]): Promise<RequestRecord[]>;
+  /** Replace a walk-up's status code (by its hash), e.g. when the first was never shown. */
+  setStatusCodeHash(id: string, hash: string, updatedAt: string): Promise<void>;
   addTransition(t: TransitionRecord): Promise<void>;
   transitions(requestId: string): Promise<TransitionRecord[]>;
 }
@@ -97,6 +99,8 @@ export interface CardRepository {
   list(q: CardQuery): Promise<CardRecord[]>;
   /** Cards whose PUK is not escrowed to the centre yet while the device still holds it. */
   withoutEscrow(limit: number): Promise<CardRecord[]>;
+  /** Destroys PINs still kept for an answer of cards collected before `before`; how many. */
+  destroyRevealedPins(before: string): Promise<number>;
 }
 
 export interface ProductionAttemptRepository {
@@ -108,6 +112,8 @@ export interface ProductionAttemptRepository {
   ): Promise<void>;
   forRequest(requestId: string): Promise<ProductionAttemptRecord[]>;
   running(): Promise<ProductionAttemptRecord[]>;
+  /** The printer acknowledged that this attempt's blank left the feeder. */
+  markCardFed(id: string, at: string): Promise<void>;
   spoiledTotal(): Promise<number>;
 }
 
@@ -191,18 +197,42 @@ export interface Outbox {
   setSyncValue(key: string, value: string | null): Promise<void>;
 }
 
+/**
+ * One Idempotency-Key's record. It is claimed (statusCode 0, no body yet) in the transaction
+ * of the change it belongs to, and answered once the response exists. Secret fields of the
+ * answer are kept only sealed, and only until the answer has been delivered once.
+ */
 export interface IdempotencyRecord {
   key: string;
   scope: string;
   fingerprint: string;
+  /** 0 while the change is committed but its answer not yet stored. */
   statusCode: number;
+  /** The answer's JSON without its secret fields ('' while unanswered). */
   body: string;
   createdAt: string;
+  /** The secret fields of the answer, sealed, until it was delivered. */
+  secretsSealed: string | null;
+  /** When the answer with its secrets was delivered; a replay is refused after that. */
+  secretsShownAt: string | null;
+  /** What the change created, for rebuilding an answer a crash lost (e.g. a request id). */
+  resourceId: string | null;
 }
 
 export interface IdempotencyRepository {
   get(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Inserts a record (claimed or answered); fails if the key is already recorded. */
   put(r: IdempotencyRecord): Promise<void>;
+  /** Stores the answer of a claimed record. */
+  answer(
+    scope: string,
+    key: string,
+    answer: { statusCode: number; body: string; secretsSealed: string | null },
+  ): Promise<void>;
+  /** The answer's secrets were delivered: drop their sealed copy. */
+  secretsShown(scope: string, key: string, at: string): Promise<void>;
+  /** Drops sealed secrets of records created before `before`; returns how many. */
+  expireSecrets(before: string, at: string): Promise<number>;
 }
 
 /** Everything a transaction can touch. */

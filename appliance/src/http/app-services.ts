@@ -16,10 +16,13 @@ import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
 import type { Clock } from '../core/ports.js';
 import type { SiteIdentity } from '../site-identity.js';
+import type { SecretSealer } from '../core/secret-sealer.js';
 
 export interface AppServices {
   store: Pick<Store, 'transaction' | 'read'>;
   clock: Clock;
+  /** Seals the secret fields of stored Idempotency-Key answers until they are delivered. */
+  answerSealer: SecretSealer;
   catalog: ProcessCatalog;
   auth: AuthService;
   persons: PersonService;

@@ -96,7 +96,7 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   installSessionAuth(app, services.auth, { secureCookie: options.secureCookie });
-  installIdempotency(app, services.store, () => services.clock.now());
+  installIdempotency(app, services.store, () => services.clock.now(), services.answerSealer);
 
   await app.register(healthRoutes, { services });
   await app.register(sessionRoutes, { services, options });

@@ -6,11 +6,10 @@
  */
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
-import type { BatchRecord, BatchState, RequestRecord } from '../core/records.js';
-import { actorLabel, type Actor } from '../core/roles.js';
+import type { BatchRecord, BatchState } from '../core/records.js';
+import { actorLabel, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
 import type { Page, Store } from '../core/store-ports.js';
 import type { RequestState } from '../core/workflow/request-machine.js';
-import { transition } from '../core/workflow/transition.js';
 import type { DomainEvents } from './domain-events.js';
 import type { Logger } from './ports.js';
 import type { WorkflowEngine } from './workflow-engine.js';
@@ -99,9 +98,13 @@ export class BatchService {
     });
   }
 
-  /** Produce the whole batch as one run. Returns once every member is queued. */
+  /**
+   * Produce the whole batch as one run. The batch is marked running and every waiting member
+   * released in one transaction, so a crash never leaves a running batch with members held
+   * back. Returns once every member is queued.
+   */
   async run(actor: Actor, batchId: string): Promise<BatchRecord> {
-    const members = await this.store.transaction(async (tx) => {
+    const released = await this.store.transaction(async (tx) => {
       const batch = await tx.batches.get(batchId);
       if (!batch) throw new NotFoundError('batch', batchId);
       if (batch.state !== 'open')
@@ -111,14 +114,6 @@ export class BatchService {
       ).filter((r) => r.state === 'batched');
       if (waiting.length === 0)
         throw new ConflictError(`batch "${batch.name}" has no cards waiting to be produced`);
-      // Check the actor against the state table before marking the batch, so a refusal changes nothing.
-      const first = waiting[0] as RequestRecord;
-      transition(
-        this.engine.process(first.processName),
-        { id: first.id, state: first.state, requestedByUserId: first.requestedByUserId },
-        { type: 'release_batch' },
-        actor,
-      );
       const at = this.clock.now().toISOString();
       await tx.batches.setState(batchId, 'running', { startedAt: at });
       await tx.audit.append(
@@ -140,28 +135,55 @@ export class BatchService {
         },
         at,
       );
-      return waiting;
+      // A member the actor may not release refuses the whole run, changing nothing.
+      const results = [];
+      for (const r of waiting)
+        results.push(await this.engine.applyIn(tx, r.id, { type: 'release_batch' }, actor));
+      return results;
     });
-    for (const r of members) await this.release(actor, r);
+    for (const r of released) await this.engine.afterCommit(r.request, r.outcome.effects);
     const batch = await this.store.read((tx) => tx.batches.get(batchId));
     return batch as BatchRecord;
   }
 
-  private async release(actor: Actor, r: RequestRecord): Promise<void> {
-    try {
-      await this.engine.apply(r.id, { type: 'release_batch' }, actor);
-    } catch (err) {
-      // Cancelled meanwhile: the rest of the batch still runs.
-      this.log.warn({ err, requestId: r.id }, 'batch member could not be released');
+  /**
+   * After a restart: a running batch whose members were not all released (a run made by a
+   * version that released them one transaction each) releases them now, as the system; a
+   * running batch with nothing left to do is completed.
+   */
+  async recover(): Promise<{ released: number; completed: number }> {
+    const running = await this.store.read((tx) =>
+      tx.batches.list({ state: 'running', limit: MAX_BATCH_MEMBERS, offset: 0 }),
+    );
+    let released = 0;
+    for (const batch of running) {
+      const held = await this.store.read(async (tx) =>
+        (await tx.requests.list({ batchId: batch.id, limit: MAX_BATCH_MEMBERS, offset: 0 })).filter(
+          (r) => r.state === 'batched',
+        ),
+      );
+      for (const r of held) {
+        try {
+          await this.engine.apply(r.id, { type: 'release_batch' }, SYSTEM_ACTOR);
+          released += 1;
+        } catch (err) {
+          this.log.error({ err, requestId: r.id }, 'a held batch member could not be released');
+        }
+      }
     }
+    let completed = 0;
+    for (const batch of running) {
+      if (await this.completeIfDone(batch.id)) completed += 1;
+    }
+    return { released, completed };
   }
 
-  private async completeIfDone(batchId: string): Promise<void> {
-    await this.store.transaction(async (tx) => {
+  private async completeIfDone(batchId: string): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
       const batch = await tx.batches.get(batchId);
-      if (!batch || batch.state !== 'running') return;
+      if (!batch || batch.state !== 'running') return false;
       const members = await tx.requests.list({ batchId, limit: MAX_BATCH_MEMBERS, offset: 0 });
-      if (members.some((m) => UNFINISHED.includes(m.state))) return;
+      if (members.some((m) => UNFINISHED.includes(m.state))) return false;
       const at = this.clock.now().toISOString();
       const produced = members.filter(
         (m) => m.state === 'produced' || m.state === 'collected',
@@ -187,6 +209,7 @@ export class BatchService {
         },
         at,
       );
+      return true;
     });
   }
 }

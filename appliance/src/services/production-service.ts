@@ -60,13 +60,27 @@ export class ProductionService {
   private running: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private current: string | null = null;
+  private stopping = false;
 
   constructor(private readonly deps: ProductionDeps) {
     deps.engine.onEffect('enqueueProduction', (id) => this.enqueue(id));
   }
 
+  /**
+   * Stop for a shutdown: the card in the printer is finished, the rest stays `queued` on disk
+   * (recover() queues it again at the next start). Resolves once the current card is done;
+   * requests queued after this wait on disk too.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.queue.length = 0;
+    this.queued.clear();
+    await this.running;
+  }
+
   /** Queue a request that is in `queued`; production starts as soon as the device is free. */
   enqueue(requestId: string): void {
+    if (this.stopping) return;
     if (this.queued.has(requestId) || this.current === requestId) return;
     this.queued.add(requestId);
     this.queue.push(requestId);
@@ -100,16 +114,32 @@ export class ProductionService {
   async recover(): Promise<{ interrupted: number; requeued: number }> {
     const { store } = this.deps;
     const producing = await store.read((tx) => tx.requests.inStates(['producing']));
+    // A blank counts as spoiled only if it was physically fed: the printer acknowledged the
+    // feed before the stop (recorded on the attempt), or its card sensor finds the card still
+    // inside (the stop fell between the printer taking it and that record).
+    const leftover = producing.length > 0 ? await this.ejectLeftoverCard() : false;
     for (const r of producing) {
-      await this.fail(r.id, new ProductionFailure(RESTART_REASON, true));
+      const recorded = await store.read(async (tx) =>
+        (await tx.attempts.forRequest(r.id)).some((a) => a.finishedAt === null && a.cardFedAt),
+      );
+      await this.fail(r.id, new ProductionFailure(RESTART_REASON, recorded || leftover));
     }
     const queued = await store.read((tx) => tx.requests.inStates(['queued']));
     for (const r of queued) this.enqueue(r.id);
     return { interrupted: producing.length, requeued: queued.length };
   }
 
+  private async ejectLeftoverCard(): Promise<boolean> {
+    try {
+      return (await this.deps.printer.ejectLeftoverCard?.()) ?? false;
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not ask the printer for a card left inside');
+      return false;
+    }
+  }
+
   private async drain(): Promise<void> {
-    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
+    for (let id = this.queue.shift(); id !== undefined && !this.stopping; id = this.queue.shift()) {
       this.queued.delete(id);
       this.current = id;
       try {
@@ -160,7 +190,7 @@ export class ProductionService {
     );
     this.deps.events.emit('device.changed');
     try {
-      const result = await this.runDevices(request, attempt.card);
+      const result = await this.runDevices(request, attempt.card, attempt.id);
       await engine.apply(requestId, { type: 'production_succeeded' }, SYSTEM_ACTOR, {
         within: async (tx, { at }) => {
           await tx.cards.update(attempt.card.id, {
@@ -233,6 +263,7 @@ export class ProductionService {
   private async runDevices(
     request: RequestRecord,
     card: CardRecord,
+    attemptId: string,
   ): Promise<{
     chipSerial: string;
     certificateDer: Uint8Array | null;
@@ -268,6 +299,10 @@ export class ProductionService {
     try {
       await printer.insertToChipStation('contact');
       cardFed = true;
+      // Durable before the next step, so a restart counts this blank as spoiled, and only it.
+      await this.deps.store.transaction((tx) =>
+        tx.attempts.markCardFed(attemptId, this.deps.clock.now().toISOString()),
+      );
       step = 'encode';
       const notAfter = new Date(`${card.validUntil}T23:59:59.000Z`);
       const personalization = await encoder.personalize({

@@ -36,6 +36,7 @@ import { checkHost, newPersonRecord, recordPersonCreated } from './person-servic
 import { cardLayoutInput, type SiteBranding } from './card-layout-input.js';
 import { newStatusCode, normalizeStatusCode, statusCodeHash } from './status-code.js';
 import { newId, recordTransition, type WorkflowEngine } from './workflow-engine.js';
+import { deferUntilAnswerStored, noteIdempotentResource } from './idempotent-write.js';
 
 export interface WalkUpInput {
   kind: CardType;
@@ -116,7 +117,9 @@ export class RequestService {
     const statusCode = newStatusCode(this.deps.random);
     const requestId = newId();
     const actor: Actor = { kind: 'self_service', requestId };
-    await this.store.transaction(async (tx) => {
+    // Created and submitted in one transaction: a crash leaves either nothing or a submitted
+    // request, never one stranded in `requested`.
+    const submitted = await this.store.transaction(async (tx) => {
       await checkHost(tx, input.hostPersonId ?? null);
       const person = newPersonRecord(input, this.deps.clock.now().toISOString());
       await tx.persons.insert(person);
@@ -126,9 +129,41 @@ export class RequestService {
         purpose: input.purpose ?? null,
         statusCodeHash: statusCodeHash(normalizeStatusCode(statusCode) as string),
       });
+      noteIdempotentResource(requestId);
+      return this.engine.applyIn(tx, requestId, { type: 'submit' }, actor);
     });
-    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    await this.engine.afterCommit(submitted.request, submitted.outcome.effects);
     return { request: await this.current(requestId), statusCode };
+  }
+
+  /**
+   * The answer to a walk-up whose first answer a crash lost before it was sent: nobody has
+   * seen its status code, so it gets a new one (only the hash is kept, the old code cannot be
+   * shown again). Null when the request is not a walk-up's.
+   */
+  async reissueWalkUpStatusCode(
+    requestId: string,
+  ): Promise<{ request: RequestRecord; statusCode: string } | null> {
+    const statusCode = newStatusCode(this.deps.random);
+    const request = await this.store.transaction(async (tx) => {
+      const request = await tx.requests.get(requestId);
+      if (!request || request.statusCodeHash === null) return null;
+      const at = this.deps.clock.now().toISOString();
+      const hash = statusCodeHash(normalizeStatusCode(statusCode) as string);
+      await tx.requests.setStatusCodeHash(requestId, hash, at);
+      await tx.audit.append(
+        {
+          actor: 'system',
+          action: 'request.status_code_reissued',
+          objectType: 'request',
+          objectId: requestId,
+          details: { reason: 'the first answer was lost in a restart before it was sent' },
+        },
+        at,
+      );
+      return { ...request, statusCodeHash: hash, updatedAt: at };
+    });
+    return request ? { request, statusCode } : null;
   }
 
   /** Seed step 2: a registration officer starts "Produce card" for a person under a process. */
@@ -148,7 +183,7 @@ export class RequestService {
       throw new ForbiddenError('"Produce card" needs the registration_officer role');
     }
     const requestId = newId();
-    await this.store.transaction(async (tx) => {
+    const submitted = await this.store.transaction(async (tx) => {
       const person = await tx.persons.get(input.personId);
       if (!person) throw new NotFoundError('person', input.personId);
       if (person.kind !== process.cardType) {
@@ -165,9 +200,16 @@ export class RequestService {
         purpose: input.purpose ?? null,
         statusCodeHash: null,
       });
+      noteIdempotentResource(requestId);
+      return this.engine.applyIn(tx, requestId, { type: 'submit' }, actor);
     });
-    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    await this.engine.afterCommit(submitted.request, submitted.outcome.effects);
     return this.current(requestId);
+  }
+
+  /** A request as it is now (for rebuilding an answer a crash lost); null if unknown. */
+  find(requestId: string): Promise<RequestRecord | null> {
+    return this.store.read((tx) => tx.requests.get(requestId));
   }
 
   /** Approval is followed at once by card generation (seed step 4); returns the state after both. */
@@ -282,7 +324,16 @@ export class RequestService {
         if (!card || !card.pinSealed)
           throw new ConflictError('this card has no PIN left to reveal');
         const pin = this.deps.sealer.open(card.pinSealed, pinContext(card.id));
-        await tx.cards.update(card.id, { pinSealed: null, pinRevealedAt: at });
+        // With an Idempotency-Key the PIN is destroyed in the transaction that stores the
+        // answer carrying it, so a crash in between cannot lose a PIN nobody saw.
+        const cardId = card.id;
+        const deferred = deferUntilAnswerStored((answerTx) =>
+          answerTx.cards.update(cardId, { pinSealed: null }),
+        );
+        await tx.cards.update(
+          card.id,
+          deferred ? { pinRevealedAt: at } : { pinSealed: null, pinRevealedAt: at },
+        );
         await recordCardStatus(tx, card, 'collected', actorLabel(actor), at, { pinRevealed: true });
         return {
           card: { ...card, pinSealed: null, pinRevealedAt: at, status: 'collected' as const },
@@ -291,6 +342,29 @@ export class RequestService {
       },
     });
     return { request, card: extra.card, pin: extra.pin };
+  }
+
+  /**
+   * The collection answer again, for a keyed collection whose answer a crash lost before it
+   * was stored (so before the PIN left the device): the card is collected and its PIN still
+   * sealed. The PIN is destroyed when this answer is stored. Null once the PIN is gone.
+   */
+  async collectAnswerAgain(
+    requestId: string,
+  ): Promise<{ request: RequestRecord; card: CardRecord; pin: string } | null> {
+    const found = await this.store.read(async (tx) => ({
+      request: await tx.requests.get(requestId),
+      card: await tx.cards.getByRequest(requestId),
+    }));
+    const { request, card } = found;
+    if (!request || request.state !== 'collected' || !card?.pinSealed) return null;
+    const pin = this.deps.sealer.open(card.pinSealed, pinContext(card.id));
+    const cardId = card.id;
+    const deferred = deferUntilAnswerStored((tx) => tx.cards.update(cardId, { pinSealed: null }));
+    if (!deferred) {
+      await this.store.transaction((tx) => tx.cards.update(cardId, { pinSealed: null }));
+    }
+    return { request, card: { ...card, pinSealed: null }, pin };
   }
 
   /** Step 4, run as the system right after approval (or submit, without approval). */
@@ -371,6 +445,32 @@ export class RequestService {
         },
       };
     });
+  }
+
+  /**
+   * After a restart: a request left in `requested` (created by a version that created and
+   * submitted in two transactions) is submitted now, as its creator meant.
+   */
+  async resumeRequested(): Promise<number> {
+    const stranded = await this.store.read((tx) => tx.requests.inStates(['requested']));
+    for (const r of stranded) {
+      // Submitted on behalf of whoever created it, as the one transaction now does.
+      const actor: Actor =
+        r.requestedByUserId === null
+          ? { kind: 'self_service', requestId: r.id }
+          : {
+              kind: 'staff',
+              userId: r.requestedByUserId,
+              username: r.requestedBy.replace(/^staff:/, ''),
+              roles: ['registration_officer'],
+            };
+      try {
+        await this.engine.apply(r.id, { type: 'submit' }, actor);
+      } catch (err) {
+        this.log.error({ err, requestId: r.id }, 'a stranded request could not be submitted');
+      }
+    }
+    return stranded.length;
   }
 
   /** After a restart: finish what a crash interrupted between two transitions. */

@@ -80,54 +80,69 @@ export class WorkflowEngine {
     actor: Actor,
     options: ApplyOptions<T> = {},
   ): Promise<ApplyResult<T>> {
-    const result = await this.store.transaction(async (tx) => {
-      const request = await tx.requests.get(requestId);
-      if (!request) throw new NotFoundError('request', requestId);
-      const process = this.process(request.processName);
-      const outcome = transition(
-        process,
-        { id: request.id, state: request.state, requestedByUserId: request.requestedByUserId },
-        event,
-        actor,
-      );
-      const at = this.clock.now().toISOString();
-      const reason = event.reason?.trim() || null;
-      const prepared = options.before
-        ? await options.before(tx, { request, process, at })
-        : undefined;
-      const batchId = prepared ? prepared.batchId : undefined;
-      const changed = await tx.requests.updateState(request.id, request.state, outcome.next, {
-        stateReason: reason,
-        updatedAt: at,
-        ...(batchId !== undefined ? { batchId } : {}),
-      });
-      // The store serialises transactions, so the state read above is still current; this
-      // guards against a future second writer.
-      if (!changed) throw new ConflictError(`request ${request.id} changed meanwhile; try again`);
-      const updated: RequestRecord = {
-        ...request,
-        state: outcome.next,
-        stateReason: reason,
-        updatedAt: at,
-        ...(batchId !== undefined ? { batchId } : {}),
-      };
-      await recordTransition(
-        tx,
-        updated,
-        outcome.from,
-        event.type,
-        actor,
-        reason,
-        at,
-        options.details ?? {},
-      );
-      const extra = options.within
-        ? await options.within(tx, { request: updated, process, outcome, at })
-        : (undefined as T);
-      return { request: updated, outcome, extra };
-    });
+    const result = await this.store.transaction((tx) =>
+      this.applyIn(tx, requestId, event, actor, options),
+    );
     await this.afterCommit(result.request, result.outcome.effects);
     return result;
+  }
+
+  /**
+   * The transition inside a transaction the caller owns (so that one use case can create a
+   * request and submit it, or mark a batch running and release its members, atomically).
+   * The caller must run `afterCommit` with the result once its transaction committed.
+   */
+  async applyIn<T = undefined>(
+    tx: StoreTx,
+    requestId: string,
+    event: RequestEvent,
+    actor: Actor,
+    options: ApplyOptions<T> = {},
+  ): Promise<ApplyResult<T>> {
+    const request = await tx.requests.get(requestId);
+    if (!request) throw new NotFoundError('request', requestId);
+    const process = this.process(request.processName);
+    const outcome = transition(
+      process,
+      { id: request.id, state: request.state, requestedByUserId: request.requestedByUserId },
+      event,
+      actor,
+    );
+    const at = this.clock.now().toISOString();
+    const reason = event.reason?.trim() || null;
+    const prepared = options.before
+      ? await options.before(tx, { request, process, at })
+      : undefined;
+    const batchId = prepared ? prepared.batchId : undefined;
+    const changed = await tx.requests.updateState(request.id, request.state, outcome.next, {
+      stateReason: reason,
+      updatedAt: at,
+      ...(batchId !== undefined ? { batchId } : {}),
+    });
+    // The store serialises transactions, so the state read above is still current; this
+    // guards against a future second writer.
+    if (!changed) throw new ConflictError(`request ${request.id} changed meanwhile; try again`);
+    const updated: RequestRecord = {
+      ...request,
+      state: outcome.next,
+      stateReason: reason,
+      updatedAt: at,
+      ...(batchId !== undefined ? { batchId } : {}),
+    };
+    await recordTransition(
+      tx,
+      updated,
+      outcome.from,
+      event.type,
+      actor,
+      reason,
+      at,
+      options.details ?? {},
+    );
+    const extra = options.within
+      ? await options.within(tx, { request: updated, process, outcome, at })
+      : (undefined as T);
+    return { request: updated, outcome, extra };
   }
 
   /**

@@ -155,14 +155,55 @@ export class SqliteIdempotencyRepository implements IdempotencyRepository {
           statusCode: num(r.status_code),
           body: str(r.body),
           createdAt: str(r.created_at),
+          secretsSealed: strOrNull(r.secrets_sealed),
+          secretsShownAt: strOrNull(r.secrets_shown_at),
+          resourceId: strOrNull(r.resource_id),
         }
       : null;
   }
 
   async put(r: IdempotencyRecord): Promise<void> {
     await this.db.run(
-      'INSERT INTO idempotency_keys (scope, key, fingerprint, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [r.scope, r.key, r.fingerprint, r.statusCode, r.body, r.createdAt],
+      `INSERT INTO idempotency_keys
+         (scope, key, fingerprint, status_code, body, created_at, secrets_sealed, secrets_shown_at, resource_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.scope,
+        r.key,
+        r.fingerprint,
+        r.statusCode,
+        r.body,
+        r.createdAt,
+        r.secretsSealed,
+        r.secretsShownAt,
+        r.resourceId,
+      ],
     );
+  }
+
+  async answer(
+    scope: string,
+    key: string,
+    a: { statusCode: number; body: string; secretsSealed: string | null },
+  ): Promise<void> {
+    await this.db.run(
+      'UPDATE idempotency_keys SET status_code = ?, body = ?, secrets_sealed = ? WHERE scope = ? AND key = ?',
+      [a.statusCode, a.body, a.secretsSealed, scope, key],
+    );
+  }
+
+  async secretsShown(scope: string, key: string, at: string): Promise<void> {
+    await this.db.run(
+      'UPDATE idempotency_keys SET secrets_sealed = NULL, secrets_shown_at = ? WHERE scope = ? AND key = ?',
+      [at, scope, key],
+    );
+  }
+
+  async expireSecrets(before: string, at: string): Promise<number> {
+    const r = await this.db.run(
+      'UPDATE idempotency_keys SET secrets_sealed = NULL, secrets_shown_at = ? WHERE secrets_sealed IS NOT NULL AND created_at < ?',
+      [at, before],
+    );
+    return r.changes;
   }
 }

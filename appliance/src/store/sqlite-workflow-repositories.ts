@@ -164,6 +164,14 @@ export class SqliteRequestRepository implements RequestRepository {
     return row ? toRequest(row) : null;
   }
 
+  async setStatusCodeHash(id: string, hash: string, updatedAt: string): Promise<void> {
+    await this.db.run('UPDATE requests SET status_code_hash = ?, updated_at = ? WHERE id = ?', [
+      hash,
+      updatedAt,
+      id,
+    ]);
+  }
+
   async updateState(
     id: string,
     expected: RequestState,
@@ -337,6 +345,14 @@ export class SqliteCardRepository implements CardRepository {
     await this.db.run(`UPDATE cards SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
   }
 
+  async destroyRevealedPins(before: string): Promise<number> {
+    const r = await this.db.run(
+      'UPDATE cards SET pin_sealed = NULL WHERE pin_sealed IS NOT NULL AND pin_revealed_at IS NOT NULL AND pin_revealed_at < ?',
+      [before],
+    );
+    return r.changes;
+  }
+
   async withoutEscrow(limit: number): Promise<CardRecord[]> {
     return (await this.db.all(CARD_WITHOUT_ESCROW_SQL, [limit])).map(toCard);
   }
@@ -429,6 +445,10 @@ export class SqliteProductionAttemptRepository implements ProductionAttemptRepos
     return rows.map(toAttempt);
   }
 
+  async markCardFed(id: string, at: string): Promise<void> {
+    await this.db.run('UPDATE production_attempts SET card_fed_at = ? WHERE id = ?', [at, id]);
+  }
+
   async spoiledTotal(): Promise<number> {
     const row = await this.db.get(
       'SELECT COALESCE(SUM(spoiled_cards), 0) AS n FROM production_attempts',
@@ -452,6 +472,7 @@ function toAttempt(r: Row): ProductionAttemptRecord {
     bytesSent: num(r.bytes_sent),
     printer: str(r.printer),
     encoder: str(r.encoder),
+    cardFedAt: strOrNull(r.card_fed_at),
   };
 }
 

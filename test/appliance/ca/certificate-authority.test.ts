@@ -19,6 +19,7 @@ import {
   InMemoryCaStateStore,
   InvalidSecretKeyError,
   LocalCertificateAuthority,
+  MAX_CLOCK_BEHIND_ISSUER_MS,
   ProofOfPossessionError,
   UnsupportedKeyError,
   type CertificateProfile,
@@ -325,6 +326,22 @@ describe('LocalCertificateAuthority', () => {
       ).rejects.toMatchObject({
         code: 'CA_STATE_INVALID',
         message: expect.stringContaining('issuing CA certificate expired'),
+      });
+    });
+
+    it('issues for a device clock up to an hour behind its issuing CA, from when the CA starts', async () => {
+      const issuing = new X509Certificate(splitPem(ca.chainPem())[0]!);
+      const caStartMs = Date.parse(issuing.validFrom);
+      // As after provisioning by a centre whose clock runs 40 minutes ahead of the device's.
+      nowMs = caStartMs - 40 * 60_000;
+      const issued = await ca.issueCardCertificate(cardRequest(p256, 'visitor', now()));
+      expect(Date.parse(parse(issued.certificateDer).validFrom)).toBe(caStartMs);
+      nowMs = caStartMs - MAX_CLOCK_BEHIND_ISSUER_MS - 60_000;
+      await expect(
+        ca.issueCardCertificate(cardRequest(p256, 'visitor', now())),
+      ).rejects.toMatchObject({
+        code: 'CA_STATE_INVALID',
+        message: expect.stringContaining('set the clock'),
       });
     });
 

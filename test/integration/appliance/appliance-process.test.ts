@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readPersistedPrinterState } from '../../../drivers/printer/persistent-simulated-printer.js';
 import {
   freePort,
   HttpSession,
@@ -30,7 +31,7 @@ describe('the appliance process', () => {
     const port = await freePort();
     // Real-time-ish printing (1/5 speed) so that the kill lands mid-production.
     proc = await startApplianceProcess(stateDir, port, {
-      printer: { driver: 'simulated', cycleScale: 0.2 },
+      printer: { driver: 'simulated', cycleScale: 0.2, persistState: true },
     });
     expect(existsSync(join(stateDir, 'cardkiosk.db'))).toBe(true);
     const passcodeFile = join(stateDir, 'first-admin-passcode');
@@ -127,7 +128,7 @@ describe('the appliance process', () => {
     // Power cut in the middle of printing.
     await proc.kill('SIGKILL');
     proc = await startApplianceProcess(stateDir, port, {
-      printer: { driver: 'simulated', cycleScale: 0.01 },
+      printer: { driver: 'simulated', cycleScale: 0.01, persistState: true },
     });
     // The admin passcode was changed: the file is gone, and no new admin appears.
     expect(existsSync(passcodeFile)).toBe(false);
@@ -137,7 +138,12 @@ describe('the appliance process', () => {
       state: 'production_failed',
       stateReason: 'interrupted: the appliance restarted during production',
     });
-    expect(afterRestart.json.attempts[0]).toMatchObject({ outcome: 'failed', spoiledCards: 1 });
+    // Spoiled is what the printer physically fed before the kill (its state survives it).
+    const printer = readPersistedPrinterState(join(stateDir, 'simulated-printer.json'))!;
+    expect(afterRestart.json.attempts[0]).toMatchObject({
+      outcome: 'failed',
+      spoiledCards: 100 - printer.cardsInFeeder,
+    });
     expect((await staff.pia!.call('POST', `/api/requests/${id}/retry`)).status).toBe(200);
     await vi.waitFor(
       async () =>

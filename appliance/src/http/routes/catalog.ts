@@ -199,6 +199,17 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 202: Type.Object({ batch: Batch }), ...errorResponses },
       },
       preHandler: staff,
+      config: {
+        idempotency: {
+          // A run whose answer a crash lost: the batch as it is now.
+          replay: async (request) => ({
+            statusCode: 202,
+            body: {
+              batch: (await services.batches.report((request.params as { id: string }).id)).batch,
+            },
+          }),
+        },
+      },
     },
     async (request, reply) =>
       reply

@@ -10,6 +10,7 @@ import { presentCard, presentPerson } from '../presenters.js';
 import { requireStaff, staffActor } from '../plugins/session-auth.js';
 import { IdParams, Paging, Reason, RequestStateSchema, errorResponses } from '../schemas/common.js';
 import type { AppServices } from '../app-services.js';
+import type { RouteIdempotency } from '../plugins/idempotency.js';
 
 const RequestReply = Type.Object({ request: Type.Ref('Request') });
 
@@ -19,6 +20,19 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
 ) => {
   const staff = requireStaff();
   const { requests } = services;
+  /**
+   * Rebuilds the `{ request }` answer of a keyed change whose answer a crash lost: the request
+   * as it is now (the URL's, or the one the change created).
+   */
+  const requestAnswer = (statusCode: number): { idempotency: RouteIdempotency } => ({
+    idempotency: {
+      replay: async (request, resourceId) => {
+        const id = (request.params as { id?: string }).id ?? resourceId;
+        const found = id ? await requests.find(id) : null;
+        return found ? { statusCode, body: { request: found } } : null;
+      },
+    },
+  });
 
   app.post(
     '/api/requests',
@@ -37,6 +51,7 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 201: RequestReply, ...errorResponses },
       },
       preHandler: requireStaff('registration_officer'),
+      config: requestAnswer(201),
     },
     async (request, reply) =>
       reply
@@ -169,6 +184,7 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 200: RequestReply, ...errorResponses },
       },
       preHandler: staff,
+      config: requestAnswer(200),
     },
     async (request) => ({
       request: await requests.approve(staffActor(request), request.params.id),
@@ -186,6 +202,7 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 200: RequestReply, ...errorResponses },
       },
       preHandler: staff,
+      config: requestAnswer(200),
     },
     async (request) => ({
       request: await requests.reject(staffActor(request), request.params.id, request.body.reason),
@@ -213,6 +230,7 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 200: RequestReply, ...errorResponses },
       },
       preHandler: staff,
+      config: requestAnswer(200),
     },
     async (request) => ({
       request: await requests.chooseProduction(
@@ -233,6 +251,7 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 200: RequestReply, ...errorResponses },
       },
       preHandler: staff,
+      config: requestAnswer(200),
     },
     async (request) => ({ request: await requests.retry(staffActor(request), request.params.id) }),
   );
@@ -248,6 +267,7 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         response: { 200: RequestReply, ...errorResponses },
       },
       preHandler: staff,
+      config: requestAnswer(200),
     },
     async (request) => ({
       request: await requests.cancel(staffActor(request), request.params.id, request.body.reason),
@@ -273,7 +293,24 @@ export const requestRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }>
         },
       },
       preHandler: staff,
-      config: { secretResponse: true },
+      config: {
+        idempotency: {
+          // The PIN is kept sealed for a replay only until this answer was delivered once.
+          secretFields: ['pin'],
+          replay: async (request) => {
+            const again = await requests.collectAnswerAgain((request.params as { id: string }).id);
+            if (!again) return null;
+            const { person } = await requests.get(again.request.id);
+            const body = {
+              request: again.request,
+              cardNumber: again.card.cardNumber,
+              holderName: person.name,
+              pin: again.pin,
+            };
+            return { statusCode: 200, body };
+          },
+        },
+      },
     },
     async (request, reply) => {
       const {

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import { decodePhoto } from '../presenters.js';
 import { Company, Email, IsoDate, Name, PhotoInput, errorResponses } from '../schemas/common.js';
 import type { AppOptions, AppServices } from '../app-services.js';
+import type { RequestRecord } from '../../core/records.js';
 
 const SITE_LOGO_URL = '/api/self-service/site-logo';
 
@@ -31,6 +32,12 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
   const walkUpLimit = {
     rateLimit: { max: options.rateLimits?.walkUpPerMinute ?? 30, timeWindow: 60_000 },
   };
+  const walkUpAnswer = (r: { request: RequestRecord; statusCode: string }) => ({
+    statusCode: r.statusCode,
+    qrPayload: `${options.publicBaseUrl}/#/status/${r.statusCode}`,
+    state: r.request.state,
+    processLabel: services.catalog.get(r.request.processName)?.label ?? r.request.processName,
+  });
   const lookupLimit = {
     rateLimit: { max: options.rateLimits?.statusLookupsPerMinute ?? 60, timeWindow: 60_000 },
   };
@@ -155,7 +162,22 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
           ...errorResponses,
         },
       },
-      config: walkUpLimit,
+      config: {
+        ...walkUpLimit,
+        idempotency: {
+          // Only the status code's hash is kept in the clear; a sealed copy answers the
+          // kiosk's replays for a day, then only the hash is left.
+          secretFields: ['statusCode', 'qrPayload'],
+          keepSecretsForReplays: true,
+          // Never sent: nobody has seen its code, so the request gets a new one.
+          replay: async (_request, resourceId) => {
+            const again = resourceId
+              ? await services.requests.reissueWalkUpStatusCode(resourceId)
+              : null;
+            return again ? { statusCode: 201, body: walkUpAnswer(again) } : null;
+          },
+        },
+      },
     },
     async (request, reply) => {
       const { acceptTerms: _terms, photo, ...rest } = request.body;
@@ -164,12 +186,7 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
         ...rest,
         ...(decoded ? { photo: decoded } : {}),
       });
-      return reply.status(201).send({
-        statusCode,
-        qrPayload: `${options.publicBaseUrl}/#/status/${statusCode}`,
-        state: created.state,
-        processLabel: services.catalog.get(created.processName)?.label ?? created.processName,
-      });
+      return reply.status(201).send(walkUpAnswer({ request: created, statusCode }));
     },
   );
 
