@@ -21,6 +21,13 @@ import type {
   UserRecord,
 } from './records.js';
 import type { CardType } from './workflow/processes.js';
+import type {
+  BarredPersonRepository,
+  InvitationRepository,
+  NotificationRepository,
+  RetentionRepository,
+  VisitRepository,
+} from './visit/visit-records.js';
 import type { RequestState } from './workflow/request-machine.js';
 
 export interface Page {
@@ -216,6 +223,11 @@ export interface StoreTx {
   audit: AuditLog;
   outbox: Outbox;
   idempotency: IdempotencyRepository;
+  visits: VisitRepository;
+  notifications: NotificationRepository;
+  invitations: InvitationRepository;
+  barred: BarredPersonRepository;
+  retention: RetentionRepository;
 }
 
 export interface Store {

@@ -22,7 +22,7 @@ import type {
 } from '../core/records.js';
 import { actorLabel, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
-import type { RequestQuery, Store } from '../core/store-ports.js';
+import type { RequestQuery, Store, StoreTx } from '../core/store-ports.js';
 import type { CardType, ProcessDefinition } from '../core/workflow/processes.js';
 import type { RequestState } from '../core/workflow/request-machine.js';
 import {
@@ -46,7 +46,23 @@ export interface WalkUpInput {
   purpose?: string;
   validUntil?: string;
   photo?: Photo;
+  /** The terms the walk-up accepted: the text's SHA-256 and its language. */
+  terms?: { textSha256: string; language: string };
+  /** Set by an invitation: its process instead of the kiosk's walk-up process. */
+  processName?: string;
+  /** The invitation being redeemed. */
+  invitationId?: string;
 }
+
+/**
+ * Writes that go with a walk-up's request in its first transaction (the visit, the terms,
+ * the barred persons check). `hold: true` keeps a request of a process without approval in
+ * `requested` for staff instead of submitting it.
+ */
+export type WalkUpHook = (
+  tx: StoreTx,
+  ctx: { person: PersonRecord; requestId: string; input: WalkUpInput; at: string },
+) => Promise<{ hold: boolean }>;
 
 export interface WalkUpPolicy {
   /** Which process a walk-up request of each kind runs; absent = not offered at this kiosk. */
@@ -85,6 +101,7 @@ export class RequestService {
       clock: Clock;
     },
     private readonly log: Logger,
+    private readonly walkUpHooks: WalkUpHook[] = [],
   ) {
     engine.onEffect('generateCardObject', async (id) => {
       await this.generateCard(id);
@@ -93,7 +110,7 @@ export class RequestService {
 
   /** Seed step 1 at the kiosk: a walk-up asks for a card without signing in. */
   async submitWalkUp(input: WalkUpInput): Promise<{ request: RequestRecord; statusCode: string }> {
-    const processName = this.deps.walkUp.processForKind[input.kind];
+    const processName = input.processName ?? this.deps.walkUp.processForKind[input.kind];
     if (!processName || !this.engine.catalog.isEnabled(processName)) {
       throw new InvalidInputError(
         `this kiosk does not take walk-up requests for ${input.kind} cards`,
@@ -113,7 +130,7 @@ export class RequestService {
     const statusCode = newStatusCode(this.deps.random);
     const requestId = newId();
     const actor: Actor = { kind: 'self_service', requestId };
-    await this.store.transaction(async (tx) => {
+    const hold = await this.store.transaction(async (tx) => {
       await checkHost(tx, input.hostPersonId ?? null);
       const person = newPersonRecord(input, this.deps.clock.now().toISOString());
       await tx.persons.insert(person);
@@ -123,8 +140,16 @@ export class RequestService {
         purpose: input.purpose ?? null,
         statusCodeHash: statusCodeHash(normalizeStatusCode(statusCode) as string),
       });
+      let held = false;
+      for (const hook of this.walkUpHooks) {
+        const r = await hook(tx, { person, requestId, input, at: person.createdAt });
+        held ||= r.hold;
+      }
+      return held;
     });
-    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    // A held request of a process without approval waits in `requested` for staff, who
+    // submit it (POST /api/visits/held/:requestId/release) or cancel it.
+    if (!(hold && !process.approval)) await this.engine.apply(requestId, { type: 'submit' }, actor);
     return { request: await this.current(requestId), statusCode };
   }
 
@@ -376,7 +401,7 @@ export class RequestService {
   }
 
   private async insertRequest(
-    tx: Parameters<Parameters<Store['transaction']>[0]>[0],
+    tx: StoreTx,
     id: string,
     process: ProcessDefinition,
     person: PersonRecord,

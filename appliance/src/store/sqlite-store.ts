@@ -25,6 +25,13 @@ import {
   SqliteProductionAttemptRepository,
   SqliteRequestRepository,
 } from './sqlite-workflow-repositories.js';
+import {
+  SqliteBarredPersonRepository,
+  SqliteInvitationRepository,
+  SqliteNotificationRepository,
+  SqliteRetentionRepository,
+  SqliteVisitRepository,
+} from './sqlite-visit-repositories.js';
 
 export class SqliteStore implements Store {
   private readonly tx: StoreTx;
@@ -43,6 +50,11 @@ export class SqliteStore implements Store {
       audit: new SqliteAuditLog(conn),
       outbox: new SqliteOutbox(conn),
       idempotency: new SqliteIdempotencyRepository(conn),
+      visits: new SqliteVisitRepository(conn),
+      notifications: new SqliteNotificationRepository(conn),
+      invitations: new SqliteInvitationRepository(conn),
+      barred: new SqliteBarredPersonRepository(conn),
+      retention: new SqliteRetentionRepository(conn),
     };
   }
 
