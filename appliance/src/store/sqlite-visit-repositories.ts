@@ -30,11 +30,13 @@ import type { Row, SqlValue, SqliteConnection } from './sqlite-connection.js';
 const USABLE_CARD = "('produced','collected','active','suspended')";
 
 const VIEW_SELECT = `
-  SELECT v.*, p.name AS p_name, p.company AS p_company, p.kind AS p_kind,
+  SELECT v.*, COALESCE(p.name, i.name, '') AS p_name, COALESCE(p.company, i.company) AS p_company,
+         COALESCE(p.kind, 'visitor') AS p_kind,
          (p.photo IS NOT NULL) AS p_has_photo, h.name AS h_name,
          c.id AS c_id, c.card_number AS c_number, c.status AS c_status, c.valid_until AS c_valid_until
     FROM visits v
-    JOIN persons p ON p.id = v.person_id
+    LEFT JOIN persons p ON p.id = v.person_id
+    LEFT JOIN invitations i ON i.id = v.invitation_id
     LEFT JOIN persons h ON h.id = v.host_person_id
     LEFT JOIN cards c ON c.request_id = v.request_id`;
 
@@ -44,7 +46,8 @@ export class SqliteVisitRepository implements VisitRepository {
   async insert(v: VisitRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO visits (id, person_id, host_person_id, request_id, invitation_id, state, state_reason,
-         arrived_at, on_site_at, ended_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         arrived_at, on_site_at, ended_at, badge_returned, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         v.id,
         v.personId,
@@ -56,6 +59,7 @@ export class SqliteVisitRepository implements VisitRepository {
         v.arrivedAt,
         v.onSiteAt,
         v.endedAt,
+        v.badgeReturned === null ? null : v.badgeReturned ? 1 : 0,
         v.createdAt,
         v.updatedAt,
       ],
@@ -72,6 +76,21 @@ export class SqliteVisitRepository implements VisitRepository {
     return row ? toVisit(row) : null;
   }
 
+  async getByInvitation(invitationId: string): Promise<VisitRecord | null> {
+    const row = await this.db.get('SELECT * FROM visits WHERE invitation_id = ?', [invitationId]);
+    return row ? toVisit(row) : null;
+  }
+
+  async link(
+    id: string,
+    changes: { personId: string; requestId: string; updatedAt: string },
+  ): Promise<void> {
+    await this.db.run(
+      'UPDATE visits SET person_id = ?, request_id = ?, updated_at = ? WHERE id = ?',
+      [changes.personId, changes.requestId, changes.updatedAt, id],
+    );
+  }
+
   async updateState(
     id: string,
     expected: VisitRecord['state'],
@@ -83,13 +102,14 @@ export class SqliteVisitRepository implements VisitRepository {
       arrivedAt: 'arrived_at',
       onSiteAt: 'on_site_at',
       endedAt: 'ended_at',
+      badgeReturned: 'badge_returned',
       updatedAt: 'updated_at',
     };
     const sets = ['state = ?'];
     const params: SqlValue[] = [next];
     for (const [k, v] of Object.entries(changes)) {
       sets.push(`${columns[k] as string} = ?`);
-      params.push((v ?? null) as SqlValue);
+      params.push(typeof v === 'boolean' ? (v ? 1 : 0) : ((v ?? null) as SqlValue));
     }
     const res = await this.db.run(
       `UPDATE visits SET ${sets.join(', ')} WHERE id = ? AND state = ?`,
@@ -225,7 +245,7 @@ export class SqliteVisitRepository implements VisitRepository {
 function toVisit(r: Row): VisitRecord {
   return {
     id: str(r.id),
-    personId: str(r.person_id),
+    personId: strOrNull(r.person_id),
     hostPersonId: strOrNull(r.host_person_id),
     requestId: strOrNull(r.request_id),
     invitationId: strOrNull(r.invitation_id),
@@ -234,6 +254,10 @@ function toVisit(r: Row): VisitRecord {
     arrivedAt: strOrNull(r.arrived_at),
     onSiteAt: strOrNull(r.on_site_at),
     endedAt: strOrNull(r.ended_at),
+    badgeReturned:
+      r.badge_returned === null || r.badge_returned === undefined
+        ? null
+        : num(r.badge_returned) === 1,
     createdAt: str(r.created_at),
     updatedAt: str(r.updated_at),
   };
@@ -250,7 +274,7 @@ function toView(r: Row): VisitView {
     cardNumber: strOrNull(r.c_number),
     cardStatus: strOrNull(r.c_status),
     cardValidUntil: strOrNull(r.c_valid_until),
-    hasPhoto: num(r.p_has_photo) === 1,
+    hasPhoto: r.p_has_photo !== null && num(r.p_has_photo) === 1,
   };
 }
 
@@ -303,7 +327,10 @@ export class SqliteNotificationRepository implements NotificationRepository {
     return strOrNull(r?.at);
   }
 
-  async update(id: string, changes: Parameters<NotificationRepository['update']>[1]): Promise<void> {
+  async update(
+    id: string,
+    changes: Parameters<NotificationRepository['update']>[1],
+  ): Promise<void> {
     const columns: Record<string, string> = {
       state: 'state',
       attempts: 'attempts',
@@ -478,9 +505,7 @@ export class SqliteBarredPersonRepository implements BarredPersonRepository {
   }
 
   async list(): Promise<BarredPersonRecord[]> {
-    const rows = await this.db.all(
-      'SELECT * FROM barred_persons ORDER BY name COLLATE NOCASE, id',
-    );
+    const rows = await this.db.all('SELECT * FROM barred_persons ORDER BY name COLLATE NOCASE, id');
     return rows.map(toBarred);
   }
 
@@ -610,10 +635,7 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   async deleteRequest(requestId: string): Promise<void> {
-    await this.db.run(
-      'UPDATE invitations SET request_id = NULL WHERE request_id = ?',
-      [requestId],
-    );
+    await this.db.run('UPDATE invitations SET request_id = NULL WHERE request_id = ?', [requestId]);
     await this.db.run('DELETE FROM visits WHERE request_id = ?', [requestId]);
     await this.db.run('DELETE FROM production_attempts WHERE request_id = ?', [requestId]);
     await this.db.run('DELETE FROM cards WHERE request_id = ?', [requestId]);

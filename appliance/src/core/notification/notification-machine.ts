@@ -86,8 +86,6 @@ export const NOTIFICATION_MACHINE: MachineDefinition<
         ? null
         : { code: 'TRANSITION_NOT_ALLOWED', message: 'no attempts are left' },
     noAttemptsLeft: (ctx) =>
-      attemptsLeft(ctx)
-        ? { code: 'TRANSITION_NOT_ALLOWED', message: 'attempts are left' }
-        : null,
+      attemptsLeft(ctx) ? { code: 'TRANSITION_NOT_ALLOWED', message: 'attempts are left' } : null,
   },
 };

@@ -8,21 +8,23 @@
 
 /** Lower case, accents removed, punctuation to spaces, parts sorted. */
 export function nameKey(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLocaleLowerCase('en')
-    // Letters that NFKD does not decompose.
-    .replace(/ß/g, 'ss')
-    .replace(/ø/g, 'o')
-    .replace(/æ/g, 'ae')
-    .replace(/œ/g, 'oe')
-    .replace(/ł/g, 'l')
-    .replace(/đ/g, 'd')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((part) => part.length > 0)
-    .sort()
-    .join(' ');
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .toLocaleLowerCase('en')
+      // Letters that NFKD does not decompose.
+      .replace(/ß/g, 'ss')
+      .replace(/ø/g, 'o')
+      .replace(/æ/g, 'ae')
+      .replace(/œ/g, 'oe')
+      .replace(/ł/g, 'l')
+      .replace(/đ/g, 'd')
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((part) => part.length > 0)
+      .sort()
+      .join(' ')
+  );
 }
 
 export interface BarredEntry {

@@ -15,8 +15,12 @@ export interface TableTransition<S extends string, G extends string, F extends s
   effects?: readonly F[];
 }
 
-export type MachineTable<S extends string, E extends string, G extends string, F extends string> =
-  Readonly<Record<S, Readonly<Partial<Record<E, readonly TableTransition<S, G, F>[]>>>>>;
+export type MachineTable<
+  S extends string,
+  E extends string,
+  G extends string,
+  F extends string,
+> = Readonly<Record<S, Readonly<Partial<Record<E, readonly TableTransition<S, G, F>[]>>>>>;
 
 export interface GuardVerdict {
   code: TransitionRejectionCode;
@@ -84,21 +88,26 @@ export function transitionIn<
     if (!verdict) return { from: state, next: candidate.target, effects: candidate.effects ?? [] };
     first ??= verdict;
   }
-  throw new TransitionRejectedError(
-    (first as GuardVerdict).code,
-    (first as GuardVerdict).message,
-  );
+  throw new TransitionRejectedError((first as GuardVerdict).code, (first as GuardVerdict).message);
 }
 
 /** States reachable from the initial ones by any event of the table. */
-export function reachableStates<S extends string, E extends string, G extends string, F extends string, C>(
-  machine: MachineDefinition<S, E, G, F, C>,
-): Set<S> {
+export function reachableStates<
+  S extends string,
+  E extends string,
+  G extends string,
+  F extends string,
+  C,
+>(machine: MachineDefinition<S, E, G, F, C>): Set<S> {
   const seen = new Set<S>(machine.initial);
   const todo = [...machine.initial];
   while (todo.length > 0) {
     const s = todo.pop() as S;
-    for (const specs of Object.values(machine.table[s]) as (readonly TableTransition<S, G, F>[])[]) {
+    for (const specs of Object.values(machine.table[s]) as (readonly TableTransition<
+      S,
+      G,
+      F
+    >[])[]) {
       for (const spec of specs) {
         if (!seen.has(spec.target)) {
           seen.add(spec.target);
@@ -111,9 +120,13 @@ export function reachableStates<S extends string, E extends string, G extends st
 }
 
 /** The table as a Mermaid state diagram, for the README. */
-export function mermaidDiagram<S extends string, E extends string, G extends string, F extends string, C>(
-  machine: MachineDefinition<S, E, G, F, C>,
-): string {
+export function mermaidDiagram<
+  S extends string,
+  E extends string,
+  G extends string,
+  F extends string,
+  C,
+>(machine: MachineDefinition<S, E, G, F, C>): string {
   const lines = ['stateDiagram-v2'];
   for (const s of machine.initial) lines.push(`    [*] --> ${s}`);
   for (const s of machine.states) {
@@ -121,7 +134,8 @@ export function mermaidDiagram<S extends string, E extends string, G extends str
       string,
       readonly TableTransition<S, G, F>[],
     ][]) {
-      for (const spec of specs) lines.push(`    ${s} --> ${spec.target}: ${event} (${spec.roles.join(', ')})`);
+      for (const spec of specs)
+        lines.push(`    ${s} --> ${spec.target}: ${event} (${spec.roles.join(', ')})`);
     }
   }
   for (const s of machine.final) lines.push(`    ${s} --> [*]`);

@@ -82,44 +82,48 @@ const END_BY_STAFF = [
   },
 ];
 
-export const VISIT_TABLE: MachineTable<VisitState, VisitEventType, VisitGuardName, VisitEffectName> =
-  {
-    expected: {
-      arrive: [
-        {
-          target: 'arrived',
-          roles: ['self_service', 'registration_officer'],
-          effects: ['queueHostArrived'],
-        },
-      ],
-      // Staff or the centre withdraw an invitation; the system does when its days are over.
-      withdraw: [{ target: 'withdrawn', roles: [...DESK, 'central', 'system'] }],
-    },
-    arrived: {
-      card_collected: [{ target: 'on_site', roles: ['system'] }],
-      // The visit's request was rejected or cancelled before a card was handed over.
-      withdraw: [{ target: 'withdrawn', roles: ['system'] }],
-      end: [{ target: 'ended_by_staff', roles: DESK }],
-      close_day: [{ target: 'ended_at_closing', roles: ['system'] }],
-    },
-    on_site: {
-      sign_out: [
-        {
-          target: 'left',
-          roles: ['self_service', 'security_staff'],
-          effects: ['returnBadge', 'queueHostLeft'],
-        },
-      ],
-      end: END_BY_STAFF,
-      close_day: [
-        { target: 'ended_at_closing', roles: ['system'], effects: ['revokeUnreturnedBadge'] },
-      ],
-    },
-    left: {},
-    ended_by_staff: {},
-    ended_at_closing: {},
-    withdrawn: {},
-  };
+export const VISIT_TABLE: MachineTable<
+  VisitState,
+  VisitEventType,
+  VisitGuardName,
+  VisitEffectName
+> = {
+  expected: {
+    arrive: [
+      {
+        target: 'arrived',
+        roles: ['self_service', 'registration_officer'],
+        effects: ['queueHostArrived'],
+      },
+    ],
+    // Staff or the centre withdraw an invitation; the system does when its days are over.
+    withdraw: [{ target: 'withdrawn', roles: [...DESK, 'central', 'system'] }],
+  },
+  arrived: {
+    card_collected: [{ target: 'on_site', roles: ['system'] }],
+    // The visit's request was rejected or cancelled before a card was handed over.
+    withdraw: [{ target: 'withdrawn', roles: ['system'] }],
+    end: [{ target: 'ended_by_staff', roles: DESK }],
+    close_day: [{ target: 'ended_at_closing', roles: ['system'] }],
+  },
+  on_site: {
+    sign_out: [
+      {
+        target: 'left',
+        roles: ['self_service', 'security_staff'],
+        effects: ['returnBadge', 'queueHostLeft'],
+      },
+    ],
+    end: END_BY_STAFF,
+    close_day: [
+      { target: 'ended_at_closing', roles: ['system'], effects: ['revokeUnreturnedBadge'] },
+    ],
+  },
+  left: {},
+  ended_by_staff: {},
+  ended_at_closing: {},
+  withdrawn: {},
+};
 
 export const VISIT_MACHINE: MachineDefinition<
   VisitState,

@@ -10,7 +10,8 @@ import type { VisitEventType, VisitState } from './visit-machine.js';
 
 export interface VisitRecord {
   id: string;
-  personId: string;
+  /** Null while an invited visitor is expected. */
+  personId: string | null;
   hostPersonId: string | null;
   requestId: string | null;
   invitationId: string | null;
@@ -19,6 +20,7 @@ export interface VisitRecord {
   arrivedAt: string | null;
   onSiteAt: string | null;
   endedAt: string | null;
+  badgeReturned: boolean | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,8 +49,7 @@ export interface VisitView extends VisitRecord {
 }
 
 export type NotificationChannel = 'email' | 'webhook';
-export type NotificationTopic =
-  'visitor_arrived' | 'card_ready' | 'visitor_left' | 'invitation';
+export type NotificationTopic = 'visitor_arrived' | 'card_ready' | 'visitor_left' | 'invitation';
 
 export type NotificationContent =
   | { kind: 'email'; subject: string; text: string; html: string; attachments?: EmailAttachment[] }
@@ -134,12 +135,20 @@ export interface VisitRepository {
   insert(v: VisitRecord): Promise<void>;
   get(id: string): Promise<VisitRecord | null>;
   getByRequest(requestId: string): Promise<VisitRecord | null>;
+  getByInvitation(invitationId: string): Promise<VisitRecord | null>;
+  /** An expected visit learns its person and request when the visitor arrives. */
+  link(
+    id: string,
+    changes: { personId: string; requestId: string; updatedAt: string },
+  ): Promise<void>;
   /** Update only if the state is still `expected`; false otherwise. */
   updateState(
     id: string,
     expected: VisitState,
     next: VisitState,
-    changes: Partial<Pick<VisitRecord, 'stateReason' | 'arrivedAt' | 'onSiteAt' | 'endedAt'>> & {
+    changes: Partial<
+      Pick<VisitRecord, 'stateReason' | 'arrivedAt' | 'onSiteAt' | 'endedAt' | 'badgeReturned'>
+    > & {
       updatedAt: string;
     },
   ): Promise<boolean>;
@@ -192,7 +201,9 @@ export interface InvitationRepository {
   getByCentralId(centralId: string): Promise<InvitationRecord | null>;
   update(
     id: string,
-    changes: Partial<Pick<InvitationRecord, 'state' | 'requestId' | 'name' | 'company' | 'email'>> & {
+    changes: Partial<
+      Pick<InvitationRecord, 'state' | 'requestId' | 'name' | 'company' | 'email'>
+    > & {
       updatedAt: string;
     },
   ): Promise<void>;

@@ -29,7 +29,8 @@ CREATE INDEX invitations_state ON invitations(state, last_day);
 
 CREATE TABLE visits (
   id TEXT PRIMARY KEY,
-  person_id TEXT NOT NULL REFERENCES persons(id),
+  -- Null while an invited visitor is expected: the person is recorded when they arrive.
+  person_id TEXT REFERENCES persons(id),
   host_person_id TEXT REFERENCES persons(id),
   request_id TEXT UNIQUE REFERENCES requests(id),
   invitation_id TEXT UNIQUE REFERENCES invitations(id),
@@ -38,6 +39,8 @@ CREATE TABLE visits (
   arrived_at TEXT,
   on_site_at TEXT,
   ended_at TEXT,
+  -- Whether the badge came back when the visit ended (null while open or without a card).
+  badge_returned INTEGER,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
