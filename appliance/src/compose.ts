@@ -38,6 +38,7 @@ import type { IdentityManagerClient } from './services/sync/identity-manager-cli
 import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
+import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
 
 export interface ApplianceParts {
   config: DeviceConfig;
@@ -66,6 +67,11 @@ export interface ApplianceParts {
 export interface Appliance {
   services: AppServices & { production: ProductionService; engine: WorkflowEngine };
   app: FastifyInstance;
+  /**
+   * Time-driven work (expiry, retention, sign-out). main.ts starts it once the app listens
+   * (start() catches up on whatever fell due while the device was off); close() stops it.
+   */
+  scheduler: DurableScheduler;
   /** First-start admin passcode (null if users exist), recovery after restart. */
   start(): Promise<{ firstAdminPasscode: string | null }>;
   close(): Promise<void>;
@@ -80,6 +86,11 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       throw new Error(`walk-up process ${name} for ${kind} is not defined`);
   }
   const events = new DomainEvents();
+  const scheduler = new DurableScheduler({
+    store,
+    clock,
+    log: log.child({ module: 'services.scheduler' }),
+  });
   const sealer = new AesGcmSealer(parts.deviceSecret, 'card-secrets');
   const engine = new WorkflowEngine(
     store,
@@ -205,6 +216,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
   return {
     services,
     app,
+    scheduler,
     async start() {
       await store.transaction(async (tx) => {
         for (const range of config.numberRanges) await tx.numberRanges.ensure(range);
@@ -225,6 +237,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       return { firstAdminPasscode };
     },
     async close() {
+      await scheduler.stop();
       await sync?.stop();
       await parts.centralClient?.close();
       await app.close();

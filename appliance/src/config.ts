@@ -144,6 +144,12 @@ export const DeviceConfigSchema = Type.Object(
     ),
     /** Put in every card certificate; default <publicBaseUrl>/ca/crl. */
     crlDistributionUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /**
+     * IANA time zone of the site (e.g. 'Europe/Berlin') for daily scheduled jobs and for the
+     * calendar day a card expires at the end of; default 'UTC', as card validity dates are
+     * computed today.
+     */
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     validity: Type.Object({
       employeeYears: Type.Integer({ minimum: 1, maximum: 10 }),
       contractorMaxDays: Type.Integer({ minimum: 1, maximum: 3660 }),

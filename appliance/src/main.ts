@@ -236,6 +236,8 @@ async function main(): Promise<void> {
   }
   const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
   log.info({ address }, 'cardkiosk ready');
+  // After listen: a long catch-up after downtime must not delay the kiosk's first screen.
+  await appliance.scheduler.start();
   const watchdog = await tellSystemdReady(address, log);
 
   let stopping = false;

@@ -131,6 +131,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.httpLogger !== undefined ? { httpLogger: options.httpLogger } : {}),
   });
   const { firstAdminPasscode } = await appliance.start();
+  // As main.ts does once the app listens: catch up on scheduled work, then keep time.
+  await appliance.scheduler.start();
   let adminCookie: string | null = null;
 
   const call: TestApp['call'] = ({ cookie, headers, ...rest }) =>

@@ -41,6 +41,28 @@ export interface RevocationRecord {
 }
 
 /**
+ * A certificate on hold (RFC 5280 reason certificateHold): listed on the CRL while held; when
+ * released it leaves the next complete CRL and a delta CRL says removeFromCRL. A certificate can
+ * be held again after a release (one row per serial, the latest hold).
+ */
+export interface HoldRecord {
+  readonly serialHex: string;
+  readonly heldAt: Date;
+  /** Null while the hold stands. */
+  readonly releasedAt: Date | null;
+  readonly issuerKeyIdHex: string;
+  readonly certificateNotAfter: Date;
+}
+
+/** A complete CRL this CA signed: the base a delta CRL refers to. */
+export interface CompleteCrlRecord {
+  readonly crlNumber: bigint;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly issuerKeyIdHex: string;
+}
+
+/**
  * Contract: methods are async and may run concurrently; each must be atomic on its own. Dates
  * are stored with at least millisecond precision; byte arrays are stored and returned intact
  * (the store must not keep a reference to a caller's array).
@@ -62,4 +84,17 @@ export interface CaStateStore {
    * increasing for the life of the device (RFC 5280 §5.2.3), also across restarts.
    */
   allocateCrlNumber(): Promise<bigint>;
+  /** Records a hold, or holds again a released one. Resolves false when a hold already stands. */
+  saveHold(record: Omit<HoldRecord, 'releasedAt'>): Promise<boolean>;
+  /** Releases a standing hold; resolves false when there was none. */
+  releaseHold(serialHex: string, at: Date): Promise<boolean>;
+  /** Every hold (standing or released) of certificates signed by that issuing CA. */
+  listHolds(issuerKeyIdHex: string): Promise<HoldRecord[]>;
+  /** Remembers a complete CRL that was signed (for delta CRLs). */
+  saveCompleteCrl(record: CompleteCrlRecord): Promise<void>;
+  /** The oldest complete CRL of that issuer whose nextUpdate is after `at`: a relying party may still hold it. */
+  oldestCurrentCompleteCrl(
+    issuerKeyIdHex: string,
+    at: Date,
+  ): Promise<CompleteCrlRecord | undefined>;
 }

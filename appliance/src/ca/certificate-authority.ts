@@ -73,6 +73,12 @@ const SERIAL_BYTES = 16;
 /** X.520 upper bound on a commonName. */
 const MAX_COMMON_NAME_CHARS = 64;
 const OID_CRL_NUMBER = '2.5.29.20';
+/** RFC 5280 §5.2.4: marks a delta CRL and names its base CRL number; critical. */
+const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
+/** RFC 5280 §5.2.6: where the delta CRL for a complete CRL is; same syntax as a CRL DP. */
+const OID_FRESHEST_CRL = '2.5.29.46';
+/** A delta CRL's nextUpdate is this far after its thisUpdate (it is re-signed as often). */
+export const DELTA_CRL_VALIDITY_MS = CRL_REFRESH_MS;
 
 const crypto = webcrypto as unknown as Crypto;
 
@@ -152,6 +158,22 @@ export interface CertificateAuthority {
   revoke(serialHex: string, reason: RevocationReason, at: Date): Promise<void>;
   /** The current CRL (DER) signed by the issuing CA; cached, re-signed hourly and after revocations. */
   currentCrlDer(): Promise<Uint8Array>;
+  /**
+   * Puts a certificate on hold (RFC 5280 certificateHold): the next CRL lists it with that
+   * reason until `releaseHold`. Holding a held or revoked certificate changes nothing.
+   * Errors: `CertificateNotFoundError`.
+   */
+  hold(serialHex: string, at: Date): Promise<void>;
+  /**
+   * Releases a hold: the next complete CRL no longer lists the certificate and the delta CRL
+   * lists it as removeFromCRL. Releasing a certificate not on hold changes nothing.
+   */
+  releaseHold(serialHex: string, at: Date): Promise<void>;
+  /**
+   * The current delta CRL (DER): every change since the oldest complete CRL a relying party may
+   * still hold (its nextUpdate not passed), which it names as its base (Delta CRL Indicator).
+   */
+  currentDeltaCrlDer(): Promise<Uint8Array>;
   /** The issuing CA certificate followed by its issuers up to the root, PEM. */
   chainPem(): string;
 }
@@ -194,6 +216,7 @@ export class LocalCertificateAuthority implements CertificateAuthority {
   private generation = 0;
   private cachedCrl: CachedCrl | undefined;
   private pendingCrl: { generation: number; promise: Promise<CachedCrl> } | undefined;
+  private cachedDelta: CachedCrl | undefined;
 
   private constructor(
     private readonly options: ResolvedOptions,
@@ -311,6 +334,52 @@ export class LocalCertificateAuthority implements CertificateAuthority {
       certificateNotAfter: issued.notAfter,
     });
     if (recorded) this.generation += 1;
+  }
+
+  async hold(serialHex: string, at: Date): Promise<void> {
+    const serial = normalizeSerialHex(serialHex);
+    if (!isValidDate(at)) throw new CertificateRequestError('the hold time is not a date');
+    const issued = await this.options.store.findIssuedCertificate(serial);
+    if (issued === undefined) throw new CertificateNotFoundError(serial);
+    const revocations = await this.options.store.listRevocations(issued.issuerKeyIdHex);
+    // A revoked certificate stays revoked; a hold would only hide the real reason.
+    if (revocations.some((r) => r.serialHex === serial)) return;
+    const recorded = await this.options.store.saveHold({
+      serialHex: serial,
+      heldAt: at,
+      issuerKeyIdHex: issued.issuerKeyIdHex,
+      certificateNotAfter: issued.notAfter,
+    });
+    if (recorded) this.generation += 1;
+  }
+
+  async releaseHold(serialHex: string, at: Date): Promise<void> {
+    const serial = normalizeSerialHex(serialHex);
+    if (!isValidDate(at)) throw new CertificateRequestError('the release time is not a date');
+    if (await this.options.store.releaseHold(serial, at)) this.generation += 1;
+  }
+
+  async currentDeltaCrlDer(): Promise<Uint8Array> {
+    const generation = this.generation;
+    const nowMs = this.options.clock().getTime();
+    const cached = this.cachedDelta;
+    if (
+      cached !== undefined &&
+      cached.generation === generation &&
+      nowMs - cached.producedAtMs < DELTA_CRL_VALIDITY_MS / 2
+    ) {
+      return new Uint8Array(cached.der);
+    }
+    const issuing = this.issuing;
+    let base = await this.options.store.oldestCurrentCompleteCrl(issuing.keyIdHex, new Date(nowMs));
+    if (base === undefined) {
+      await this.currentCrlDer();
+      base = await this.options.store.oldestCurrentCompleteCrl(issuing.keyIdHex, new Date(nowMs));
+      if (base === undefined) throw new CaStateError('no complete CRL to base a delta CRL on');
+    }
+    const der = await this.signDeltaCrl(base.crlNumber, base.thisUpdate);
+    this.cachedDelta = { der, producedAtMs: nowMs, generation };
+    return new Uint8Array(der);
   }
 
   async currentCrlDer(): Promise<Uint8Array> {
@@ -497,32 +566,142 @@ export class LocalCertificateAuthority implements CertificateAuthority {
   private async signCrl(generation: number): Promise<CachedCrl> {
     const issuing = this.issuing;
     const now = this.options.clock();
-    // RFC 5280 §3.3 lets a CRL drop a revoked certificate once it has expired.
-    const revocations = (await this.options.store.listRevocations(issuing.keyIdHex))
-      .filter((revocation) => revocation.certificateNotAfter.getTime() > now.getTime())
-      .sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime());
+    const entries = (await this.crlEntries(now)).filter((e) => e.state !== 'removed');
+    const crlNumber = await this.options.store.allocateCrlNumber();
+    const nextUpdate = new Date(now.getTime() + CRL_VALIDITY_MS);
+    const extensions: x509.Extension[] = [
+      new x509.AuthorityKeyIdentifierExtension(issuing.keyIdHex, false),
+      new x509.Extension(OID_CRL_NUMBER, false, derInteger(crlNumber)),
+    ];
+    if (this.options.crlDistributionUrl !== undefined) {
+      const deltaUrl = `${this.options.crlDistributionUrl.replace(/\/$/, '')}/delta`;
+      extensions.push(
+        new x509.Extension(
+          OID_FRESHEST_CRL,
+          false,
+          new x509.CRLDistributionPointsExtension([deltaUrl]).value,
+        ),
+      );
+    }
+    const crl = await x509.X509CrlGenerator.create(
+      {
+        issuer: issuing.certificate.subjectName,
+        thisUpdate: now,
+        nextUpdate,
+        signingKey: issuing.signingKey,
+        signingAlgorithm: issuing.signingAlgorithm,
+        extensions,
+        entries: entries.map((e) => ({
+          serialNumber: e.serialHex,
+          revocationDate: e.since,
+          // `unspecified` (0) is left out, as RFC 5280 §5.3.1 asks.
+          reason: e.reason,
+        })),
+      },
+      crypto,
+    );
+    await this.options.store.saveCompleteCrl({
+      crlNumber,
+      thisUpdate: now,
+      nextUpdate,
+      issuerKeyIdHex: issuing.keyIdHex,
+    });
+    return { der: new Uint8Array(crl.rawData), producedAtMs: now.getTime(), generation };
+  }
+
+  /**
+   * What a CRL signed now says about each certificate that is or was on one: revoked (with its
+   * reason), on hold, or removed (a released hold, or an entry whose certificate expired, RFC
+   * 5280 §3.3), with the time that state began.
+   */
+  private async crlEntries(now: Date): Promise<
+    {
+      serialHex: string;
+      state: 'listed' | 'removed';
+      reason: x509.X509CrlReason;
+      since: Date;
+      listedSince: Date | null;
+    }[]
+  > {
+    const issuing = this.issuing;
+    const revocations = await this.options.store.listRevocations(issuing.keyIdHex);
+    const holds = await this.options.store.listHolds(issuing.keyIdHex);
+    const revoked = new Set(revocations.map((r) => r.serialHex));
+    const nowMs = now.getTime();
+    const entries = [];
+    for (const r of revocations) {
+      const held = holds.find((h) => h.serialHex === r.serialHex && h.releasedAt === null);
+      const expired = r.certificateNotAfter.getTime() <= nowMs;
+      entries.push({
+        serialHex: r.serialHex,
+        state: expired ? ('removed' as const) : ('listed' as const),
+        reason: expired ? x509.X509CrlReason.removeFromCRL : CRL_REASON_CODES[r.reason],
+        since: expired ? r.certificateNotAfter : r.revokedAt,
+        // A certificate held before its revocation was on the CRL since the hold.
+        listedSince: held && held.heldAt < r.revokedAt ? held.heldAt : r.revokedAt,
+      });
+    }
+    for (const h of holds) {
+      if (revoked.has(h.serialHex)) continue;
+      const expired = h.certificateNotAfter.getTime() <= nowMs;
+      if (h.releasedAt === null && !expired) {
+        entries.push({
+          serialHex: h.serialHex,
+          state: 'listed' as const,
+          reason: x509.X509CrlReason.certificateHold,
+          since: h.heldAt,
+          listedSince: h.heldAt,
+        });
+      } else {
+        const removedAt = h.releasedAt ?? h.certificateNotAfter;
+        entries.push({
+          serialHex: h.serialHex,
+          state: 'removed' as const,
+          reason: x509.X509CrlReason.removeFromCRL,
+          since: removedAt,
+          listedSince: h.heldAt,
+        });
+      }
+    }
+    return entries.sort((a, b) => a.since.getTime() - b.since.getTime());
+  }
+
+  /**
+   * A delta CRL against the complete CRL `baseNumber` signed at `baseTime`: entries that became
+   * listed after it, and removeFromCRL for entries it listed that are gone since (RFC 5280
+   * §5.2.4, §5.3.1).
+   */
+  private async signDeltaCrl(baseNumber: bigint, baseTime: Date): Promise<Uint8Array> {
+    const issuing = this.issuing;
+    const now = this.options.clock();
+    const baseMs = baseTime.getTime();
+    const changes = (await this.crlEntries(now)).filter((e) =>
+      e.state === 'listed'
+        ? e.since.getTime() > baseMs
+        : e.since.getTime() > baseMs && e.listedSince !== null && e.listedSince.getTime() <= baseMs,
+    );
     const crlNumber = await this.options.store.allocateCrlNumber();
     const crl = await x509.X509CrlGenerator.create(
       {
         issuer: issuing.certificate.subjectName,
         thisUpdate: now,
-        nextUpdate: new Date(now.getTime() + CRL_VALIDITY_MS),
+        nextUpdate: new Date(now.getTime() + DELTA_CRL_VALIDITY_MS),
         signingKey: issuing.signingKey,
         signingAlgorithm: issuing.signingAlgorithm,
         extensions: [
           new x509.AuthorityKeyIdentifierExtension(issuing.keyIdHex, false),
           new x509.Extension(OID_CRL_NUMBER, false, derInteger(crlNumber)),
+          new x509.Extension(OID_DELTA_CRL_INDICATOR, true, derInteger(baseNumber)),
         ],
-        entries: revocations.map((revocation) => ({
-          serialNumber: revocation.serialHex,
-          revocationDate: revocation.revokedAt,
-          // `unspecified` (0) is left out, as RFC 5280 §5.3.1 asks.
-          reason: CRL_REASON_CODES[revocation.reason],
+        entries: changes.map((e) => ({
+          serialNumber: e.serialHex,
+          revocationDate: e.since,
+          reason: e.reason,
         })),
       },
       crypto,
     );
-    return { der: new Uint8Array(crl.rawData), producedAtMs: now.getTime(), generation };
+    return new Uint8Array(crl.rawData);
   }
 }
 

@@ -29,6 +29,7 @@ import type {
   VisitRepository,
 } from './visit/visit-records.js';
 import type { RequestState } from './workflow/request-machine.js';
+import type { ScheduledJobRepository } from './scheduler/scheduled-job-store.js';
 
 export interface Page {
   limit: number;
@@ -223,11 +224,16 @@ export interface StoreTx {
   audit: AuditLog;
   outbox: Outbox;
   idempotency: IdempotencyRepository;
+<<<<<<< HEAD
   visits: VisitRepository;
   notifications: NotificationRepository;
   invitations: InvitationRepository;
   barred: BarredPersonRepository;
   retention: RetentionRepository;
+=======
+  /** The durable scheduler's record of each job's last run. */
+  scheduledJobs: ScheduledJobRepository;
+>>>>>>> issue-15-lifecycle
 }
 
 export interface Store {

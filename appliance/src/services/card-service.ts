@@ -117,6 +117,12 @@ export class CardService {
     return this.ca.currentCrlDer();
   }
 
+  async deltaCrlDer(): Promise<Uint8Array> {
+    if (!this.ca)
+      throw new DomainError('SERVICE_UNAVAILABLE', 'no certificate authority is configured');
+    return this.ca.currentDeltaCrlDer();
+  }
+
   chainPem(): string {
     if (!this.ca)
       throw new DomainError('SERVICE_UNAVAILABLE', 'no certificate authority is configured');

@@ -64,6 +64,11 @@ export interface CertificateRevocation {
   /** Idempotent: revoking again keeps the first reason and date. */
   revoke(serialHex: string, reason: RevocationReason, at: Date): Promise<void>;
   currentCrlDer(): Promise<Uint8Array>;
+  /** RFC 5280 certificateHold; a held or revoked certificate stays as it is. */
+  hold(serialHex: string, at: Date): Promise<void>;
+  /** Ends a hold (removeFromCRL in the delta CRL); nothing when not on hold. */
+  releaseHold(serialHex: string, at: Date): Promise<void>;
+  currentDeltaCrlDer(): Promise<Uint8Array>;
   chainPem(): string;
 }
 

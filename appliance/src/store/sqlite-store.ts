@@ -12,6 +12,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { SqliteAuditLog } from './sqlite-audit-log.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteScheduledJobRepository } from './sqlite-scheduled-job-repository.js';
 import {
   SqliteIdempotencyRepository,
   SqliteSessionRepository,
@@ -50,6 +51,7 @@ export class SqliteStore implements Store {
       audit: new SqliteAuditLog(conn),
       outbox: new SqliteOutbox(conn),
       idempotency: new SqliteIdempotencyRepository(conn),
+      scheduledJobs: new SqliteScheduledJobRepository(conn),
       visits: new SqliteVisitRepository(conn),
       notifications: new SqliteNotificationRepository(conn),
       invitations: new SqliteInvitationRepository(conn),

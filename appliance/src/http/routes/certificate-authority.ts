@@ -25,6 +25,25 @@ export const certificateAuthorityRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.get(
+    '/ca/crl/delta',
+    {
+      schema: {
+        tags: ['certificate authority'],
+        summary:
+          'The current delta CRL, DER: changes (new holds and revocations, removeFromCRL for released holds) since its base CRL',
+        response: { 503: Type.Ref('Error') },
+      },
+    },
+    async (_request, reply) => {
+      const der = await services.cards.deltaCrlDer();
+      return reply
+        .type('application/pkix-crl')
+        .header('cache-control', 'no-cache')
+        .send(Buffer.from(der));
+    },
+  );
+
+  app.get(
     '/ca/chain.pem',
     {
       schema: {

@@ -3,6 +3,8 @@ import { migration0001 } from './0001-initial-schema.js';
 import { migration0002 } from './0002-certificate-authority.js';
 import { migration0003 } from './0003-card-certificate-serial.js';
 import { migration0004 } from './0004-central-sync.js';
+import { migration0015 } from './0015-scheduled-jobs.js';
+import { migration0016 } from './0016-certificate-holds.js';
 import { migration0020 } from './0020-visits.js';
 
 export interface Migration {
@@ -16,5 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0002,
   migration0003,
   migration0004,
+  migration0015,
+  migration0016,
   migration0020,
 ];
