@@ -224,16 +224,13 @@ export interface StoreTx {
   audit: AuditLog;
   outbox: Outbox;
   idempotency: IdempotencyRepository;
-<<<<<<< HEAD
+  /** The durable scheduler's record of each job's last run. */
+  scheduledJobs: ScheduledJobRepository;
   visits: VisitRepository;
   notifications: NotificationRepository;
   invitations: InvitationRepository;
   barred: BarredPersonRepository;
   retention: RetentionRepository;
-=======
-  /** The durable scheduler's record of each job's last run. */
-  scheduledJobs: ScheduledJobRepository;
->>>>>>> issue-15-lifecycle
 }
 
 export interface Store {
