@@ -38,6 +38,8 @@ import type { IdentityManagerClient } from './services/sync/identity-manager-cli
 import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
+import { composeVisits, type VisitServices } from './visits-composition.js';
+import type { MailSender, WebhookSender } from './services/notifications/notification-ports.js';
 import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
 
 export interface ApplianceParts {
@@ -62,10 +64,16 @@ export interface ApplianceParts {
   version: string;
   /** The pino logger for HTTP request logs. */
   httpLogger?: FastifyBaseLogger;
+  /** Host notification transports; absent: the ones config.notifications names. */
+  notificationTransports?: { mail: MailSender | null; webhook: WebhookSender | null };
 }
 
 export interface Appliance {
-  services: AppServices & { production: ProductionService; engine: WorkflowEngine };
+  services: AppServices & {
+    production: ProductionService;
+    engine: WorkflowEngine;
+    visiting: VisitServices;
+  };
   app: FastifyInstance;
   /**
    * Time-driven work (expiry, retention, sign-out). main.ts starts it once the app listens
@@ -153,6 +161,19 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     version: parts.version,
     sync,
   });
+  const visiting = composeVisits({
+    config,
+    store,
+    clock,
+    random,
+    catalog,
+    engine,
+    cards,
+    events,
+    scheduler,
+    log,
+    ...(parts.notificationTransports ? { transports: parts.notificationTransports } : {}),
+  });
   const requests = new RequestService(
     store,
     engine,
@@ -172,6 +193,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       siteName: config.siteName,
     },
     log.child({ module: 'services.requests' }),
+    [visiting.walkUpHook],
   );
   const services = {
     store,
@@ -194,6 +216,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     ),
     audit: new AuditService(store),
     status,
+    visiting: visiting.withRequests(requests),
   };
   const walkUpKinds = (['visitor', 'contractor', 'employee'] as const).filter((k) => {
     const name = config.walkUp[k];
@@ -232,12 +255,14 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
           clock,
           log: log.child({ module: 'services.escrow' }),
         });
+      await services.visiting.visits.recover();
       sync?.start();
       await services.status.refreshLeds();
       return { firstAdminPasscode };
     },
     async close() {
       await scheduler.stop();
+      await services.visiting.notifications.stop();
       await sync?.stop();
       await parts.centralClient?.close();
       await app.close();

@@ -12,6 +12,7 @@ import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
 import type { Clock } from '../core/ports.js';
+import type { VisitServices } from '../visits-composition.js';
 
 export interface AppServices {
   store: Pick<Store, 'transaction' | 'read'>;
@@ -27,6 +28,8 @@ export interface AppServices {
   /** The relay to the central Identity Manager; null until provisioned. */
   sync?: SyncService | null;
   events: DomainEvents;
+  /** Visits, host notifications, invitations, barred persons, terms, retention. */
+  visiting?: VisitServices;
 }
 
 export interface AppOptions {

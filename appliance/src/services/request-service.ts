@@ -47,7 +47,7 @@ export interface WalkUpInput {
   validUntil?: string;
   photo?: Photo;
   /** The terms the walk-up accepted: the text's SHA-256 and its language. */
-  terms?: { textSha256: string; language: string };
+  terms?: { textSha256?: string; language?: string };
   /** Set by an invitation: its process instead of the kiosk's walk-up process. */
   processName?: string;
   /** The invitation being redeemed. */

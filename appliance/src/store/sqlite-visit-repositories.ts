@@ -81,6 +81,13 @@ export class SqliteVisitRepository implements VisitRepository {
     return row ? toVisit(row) : null;
   }
 
+  async forPerson(personId: string): Promise<VisitRecord[]> {
+    const rows = await this.db.all('SELECT * FROM visits WHERE person_id = ? ORDER BY created_at', [
+      personId,
+    ]);
+    return rows.map(toVisit);
+  }
+
   async link(
     id: string,
     changes: { personId: string; requestId: string; updatedAt: string },

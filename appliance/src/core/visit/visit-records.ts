@@ -136,6 +136,7 @@ export interface VisitRepository {
   get(id: string): Promise<VisitRecord | null>;
   getByRequest(requestId: string): Promise<VisitRecord | null>;
   getByInvitation(invitationId: string): Promise<VisitRecord | null>;
+  forPerson(personId: string): Promise<VisitRecord[]>;
   /** An expected visit learns its person and request when the visitor arrives. */
   link(
     id: string,

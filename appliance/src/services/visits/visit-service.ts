@@ -40,7 +40,7 @@ export interface VisitPolicy {
   notifyHostOnLeave: boolean;
 }
 
-type AfterCommit = {
+export type AfterCommit = {
   effect: Extract<VisitEffectName, 'returnBadge' | 'revokeUnreturnedBadge'>;
   visitId: string;
 };
@@ -169,7 +169,7 @@ export class VisitService {
         effects: await this.apply(tx, visit.id, { type: 'sign_out' }, actor, at),
       };
     });
-    await this.afterCommit(effects);
+    await this.runAfterCommit(effects);
     return this.view(visitId);
   }
 
@@ -193,7 +193,7 @@ export class VisitService {
         at,
       );
     });
-    await this.afterCommit(effects);
+    await this.runAfterCommit(effects);
     return this.view(visitId);
   }
 
@@ -203,27 +203,33 @@ export class VisitService {
    * was off at closing time catches up. Returns the visits it ended.
    */
   async closeDay(now: Date): Promise<string[]> {
-    const closing = this.deps.policy.closing;
-    if (!closing) return [];
-    const cutoff = lastClosingBefore(now, closing).toISOString();
-    const { ended, effects } = await this.deps.store.transaction(async (tx) => {
-      const open = await tx.visits.openSince(cutoff);
-      const all: AfterCommit[] = [];
-      for (const v of open) {
-        all.push(
-          ...(await this.apply(
-            tx,
-            v.id,
-            { type: 'close_day', reason: `open at closing time ${closing.time}` },
-            SYSTEM_ACTOR,
-            now.toISOString(),
-          )),
-        );
-      }
-      return { ended: open.map((v) => v.id), effects: all };
-    });
-    await this.afterCommit(effects);
+    const { ended, effects } = await this.deps.store.transaction((tx) => this.closeDayIn(tx, now));
+    await this.runAfterCommit(effects);
     return ended;
+  }
+
+  /** The closing-time job's work inside the scheduler's transaction; effects run after it. */
+  async closeDayIn(
+    tx: StoreTx,
+    now: Date,
+  ): Promise<{ ended: string[]; effects: readonly AfterCommit[] }> {
+    const closing = this.deps.policy.closing;
+    if (!closing) return { ended: [], effects: [] };
+    const cutoff = lastClosingBefore(now, closing).toISOString();
+    const open = await tx.visits.openSince(cutoff);
+    const effects: AfterCommit[] = [];
+    for (const v of open) {
+      effects.push(
+        ...(await this.apply(
+          tx,
+          v.id,
+          { type: 'close_day', reason: `open at closing time ${closing.time}` },
+          SYSTEM_ACTOR,
+          now.toISOString(),
+        )),
+      );
+    }
+    return { ended: open.map((v) => v.id), effects };
   }
 
   /** After a restart: return or revoke the badges of visits that ended just before a crash. */
@@ -236,7 +242,7 @@ export class VisitService {
         effect: v.badgeReturned ? 'returnBadge' : 'revokeUnreturnedBadge',
       });
     }
-    await this.afterCommit(effects);
+    await this.runAfterCommit(effects);
     return effects.length;
   }
 
@@ -368,7 +374,7 @@ export class VisitService {
       );
   }
 
-  private async afterCommit(effects: readonly AfterCommit[]): Promise<void> {
+  async runAfterCommit(effects: readonly AfterCommit[]): Promise<void> {
     if (effects.length > 0) this.deps.events?.emit('device.changed');
     this.deps.notifications.nudge();
     for (const { effect, visitId } of effects) {
