@@ -35,6 +35,7 @@ export interface VisitServices {
   terms: SiteTerms;
   retention: RetentionService;
   invitations: InvitationService;
+  siteName: string;
 }
 
 export const RETENTION_JOB = 'retention';
@@ -163,7 +164,7 @@ export function composeVisits(parts: {
     });
   }
 
-  const services = { notifications, visits, barred, terms, retention };
+  const services = { notifications, visits, barred, terms, retention, siteName: config.siteName };
   return {
     services,
     walkUpHook,

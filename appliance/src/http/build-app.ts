@@ -25,6 +25,8 @@ import { sessionRoutes } from './routes/session.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 import { syncRoutes } from './routes/sync.js';
+import { visitRoutes } from './routes/visits.js';
+import { selfServiceVisitRoutes } from './routes/self-service-visits.js';
 import { sharedSchemas } from './schemas/common.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -97,6 +99,10 @@ export async function buildApp(
   await app.register(catalogRoutes, { services });
   await app.register(certificateAuthorityRoutes, { services });
   await app.register(eventRoutes, { services, options });
+  if (services.visiting) {
+    await app.register(visitRoutes, { services });
+    await app.register(selfServiceVisitRoutes, { services, options });
+  }
   await app.register(uiRoutes);
   return app;
 }

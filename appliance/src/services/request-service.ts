@@ -192,6 +192,18 @@ export class RequestService {
     return this.current(requestId);
   }
 
+  /**
+   * Staff release a walk-up that was held (it matched the barred persons list under a
+   * process without approval): it is submitted as if by the officer, who has seen the match.
+   */
+  async submitHeld(actor: Actor, requestId: string): Promise<RequestRecord> {
+    const request = await this.current(requestId);
+    if (request.channel !== 'self-service')
+      throw new ConflictError('only a held walk-up request is released this way');
+    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    return this.current(requestId);
+  }
+
   /** Approval is followed at once by card generation (seed step 4); returns the state after both. */
   async approve(actor: Actor, requestId: string): Promise<RequestRecord> {
     await this.engine.apply(requestId, { type: 'approve' }, actor);

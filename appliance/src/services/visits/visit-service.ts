@@ -246,6 +246,37 @@ export class VisitService {
     return effects.length;
   }
 
+  /** The visitor's photo, for the on-site list; null when there is none (or it was deleted). */
+  async photo(visitId: string): Promise<{ mimeType: string; data: Uint8Array } | null> {
+    return this.deps.store.read(async (tx) => {
+      const v = await tx.visits.get(visitId);
+      if (!v) throw new NotFoundError('visit', visitId);
+      const p = v.personId ? await tx.persons.get(v.personId) : null;
+      return p?.photo ?? null;
+    });
+  }
+
+  /** The language a host's notifications are written in. */
+  async setHostLanguage(actor: Actor, personId: string, language: string): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      const p = await tx.persons.get(personId);
+      if (!p) throw new NotFoundError('person', personId);
+      if (p.kind !== 'employee') throw new InvalidInputError('only an employee hosts visitors');
+      await tx.visits.setHostLanguage(personId, language);
+      const at = this.deps.clock.now().toISOString();
+      await tx.audit.append(
+        {
+          actor: actorLabel(actor),
+          action: 'person.language_set',
+          objectType: 'person',
+          objectId: personId,
+          details: { language },
+        },
+        at,
+      );
+    });
+  }
+
   onSite(): Promise<VisitView[]> {
     return this.deps.store.read((tx) => tx.visits.onSite(this.deps.clock.now().toISOString()));
   }
