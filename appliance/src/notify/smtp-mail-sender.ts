@@ -89,21 +89,27 @@ export class SmtpMailSender implements MailSender {
 /**
  * nodemailer's errors carry `code` (EAUTH, ECONNECTION, ETIMEDOUT, ESOCKET, EENVELOPE, …) and,
  * for an SMTP reply, `responseCode`. A 5xx reply to the envelope or the message is the
- * relay's final word (RFC 5321 §4.2.1); an authentication failure (535) is a setting staff
- * can fix, so it is retried like a relay that is away.
+ * relay's final word (RFC 5321 §4.2.1); an authentication failure (535) or a failed STARTTLS
+ * is a setting staff can fix, so it is retried like a relay that is away.
  */
 function toDeliveryError(err: unknown): DeliveryError {
   const e = err as { code?: string; responseCode?: number; message?: string };
   const reply = e.responseCode ? ` (SMTP ${e.responseCode})` : '';
+  // Only a refusal of this envelope or message is final; a 5xx to STARTTLS (ETLS) or AUTH is
+  // the relay's setup, which staff can fix, so those are retried.
   const permanent =
-    typeof e.responseCode === 'number' && e.responseCode >= 500 && e.code !== 'EAUTH';
+    typeof e.responseCode === 'number' &&
+    e.responseCode >= 500 &&
+    (e.code === 'EENVELOPE' || e.code === 'EMESSAGE');
   const what =
     e.code === 'EAUTH'
       ? 'the mail relay refused the sign-in'
       : e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT' || e.code === 'ESOCKET'
         ? 'the mail relay could not be reached'
-        : e.code === 'EENVELOPE' || e.code === 'EMESSAGE'
-          ? 'the mail relay refused the message'
-          : 'sending the e-mail failed';
+        : e.code === 'ETLS'
+          ? 'the mail relay offered no working TLS'
+          : e.code === 'EENVELOPE' || e.code === 'EMESSAGE'
+            ? 'the mail relay refused the message'
+            : 'sending the e-mail failed';
   return new DeliveryError(`${what}${reply}: ${e.code ?? 'error'}`, permanent, { cause: err });
 }
