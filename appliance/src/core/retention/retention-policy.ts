@@ -35,13 +35,17 @@ export function retentionCutoff(
 export type TermsLanguage = 'en' | 'nl';
 export const TERMS_LANGUAGES: readonly TermsLanguage[] = ['en', 'nl'];
 
-function period(days: number | null, lang: TermsLanguage): string {
+/** "deleted …" phrase, or the honest alternative when nothing deletes it. */
+function deleted(days: number | null, lang: TermsLanguage): string {
   if (days === null)
-    return lang === 'nl' ? 'tot het personeel ze verwijdert' : 'until staff delete them';
+    return lang === 'nl' ? 'bewaard tot het personeel ze verwijdert' : 'kept until staff delete it';
   if (days === 0)
-    return lang === 'nl' ? 'op de dag dat uw bezoek eindigt' : 'on the day your visit ends';
-  if (lang === 'nl') return `${days} ${days === 1 ? 'dag' : 'dagen'} nadat uw bezoek eindigt`;
-  return `${days} ${days === 1 ? 'day' : 'days'} after your visit ends`;
+    return lang === 'nl'
+      ? 'verwijderd op de dag dat uw bezoek eindigt'
+      : 'deleted on the day your visit ends';
+  if (lang === 'nl')
+    return `verwijderd ${days} ${days === 1 ? 'dag' : 'dagen'} nadat uw bezoek eindigt`;
+  return `deleted ${days} ${days === 1 ? 'day' : 'days'} after your visit ends`;
 }
 
 const CONDUCT: Record<TermsLanguage, string> = {
@@ -54,18 +58,18 @@ export function termsText(policy: RetentionPolicy, lang: TermsLanguage, siteName
   if (lang === 'nl') {
     return [
       CONDUCT.nl,
-      `${siteName} bewaart uw naam, bedrijf, e-mailadres, gastheer of gastvrouw en doel om bezoekerstoegang te regelen en verwijdert ze ${period(policy.visitorDetails, 'nl')}.`,
-      `Uw foto wordt verwijderd ${period(policy.photos, 'nl')}.`,
-      `Uw aanvraag en de gegevens van uw pas worden verwijderd ${period(policy.requests, 'nl')}.`,
+      `${siteName} gebruikt uw naam, bedrijf, e-mailadres, gastheer of gastvrouw en doel om bezoekerstoegang te regelen; ze worden ${deleted(policy.visitorDetails, 'nl')}.`,
+      `Uw foto wordt ${deleted(policy.photos, 'nl')}.`,
+      `Uw aanvraag en de gegevens van uw pas worden ${deleted(policy.requests, 'nl')}.`,
       `Het logboek van wie wat deed wordt ${policy.audit === null ? 'bewaard tot het personeel het opschoont' : `${policy.audit} dagen bewaard`}.`,
       'U kunt aan de balie vragen uw gegevens eerder te wissen.',
     ].join(' ');
   }
   return [
     CONDUCT.en,
-    `${siteName} keeps your name, company, e-mail address, host and purpose to run visitor access and deletes them ${period(policy.visitorDetails, 'en')}.`,
-    `Your photo is deleted ${period(policy.photos, 'en')}.`,
-    `Your request and your card's record are deleted ${period(policy.requests, 'en')}.`,
+    `${siteName} uses your name, company, e-mail address, host and purpose to run visitor access; they are ${deleted(policy.visitorDetails, 'en')}.`,
+    `Your photo is ${deleted(policy.photos, 'en')}.`,
+    `Your request and your card's record are ${deleted(policy.requests, 'en')}.`,
     `The log of who did what is kept ${policy.audit === null ? 'until staff clear it' : `for ${policy.audit} days`}.`,
     'You can ask at the desk to have your details erased sooner.',
   ].join(' ');
