@@ -36,9 +36,11 @@ export type TermsLanguage = 'en' | 'nl';
 export const TERMS_LANGUAGES: readonly TermsLanguage[] = ['en', 'nl'];
 
 /** "deleted …" phrase, or the honest alternative when nothing deletes it. */
-function deleted(days: number | null, lang: TermsLanguage): string {
+function deleted(days: number | null, lang: TermsLanguage, plural = false): string {
   if (days === null)
-    return lang === 'nl' ? 'bewaard tot het personeel ze verwijdert' : 'kept until staff delete it';
+    return lang === 'nl'
+      ? `bewaard tot het personeel ${plural ? 'ze' : 'hem'} verwijdert`
+      : `kept until staff delete ${plural ? 'them' : 'it'}`;
   if (days === 0)
     return lang === 'nl'
       ? 'verwijderd op de dag dat uw bezoek eindigt'
@@ -58,18 +60,18 @@ export function termsText(policy: RetentionPolicy, lang: TermsLanguage, siteName
   if (lang === 'nl') {
     return [
       CONDUCT.nl,
-      `${siteName} gebruikt uw naam, bedrijf, e-mailadres, gastheer of gastvrouw en doel om bezoekerstoegang te regelen; ze worden ${deleted(policy.visitorDetails, 'nl')}.`,
+      `${siteName} gebruikt uw naam, bedrijf, e-mailadres, gastheer of gastvrouw en doel om bezoekerstoegang te regelen; ze worden ${deleted(policy.visitorDetails, 'nl', true)}.`,
       `Uw foto wordt ${deleted(policy.photos, 'nl')}.`,
-      `Uw aanvraag en de gegevens van uw pas worden ${deleted(policy.requests, 'nl')}.`,
+      `Uw aanvraag en de gegevens van uw pas worden ${deleted(policy.requests, 'nl', true)}.`,
       `Het logboek van wie wat deed wordt ${policy.audit === null ? 'bewaard tot het personeel het opschoont' : `${policy.audit} dagen bewaard`}.`,
       'U kunt aan de balie vragen uw gegevens eerder te wissen.',
     ].join(' ');
   }
   return [
     CONDUCT.en,
-    `${siteName} uses your name, company, e-mail address, host and purpose to run visitor access; they are ${deleted(policy.visitorDetails, 'en')}.`,
+    `${siteName} uses your name, company, e-mail address, host and purpose to run visitor access; they are ${deleted(policy.visitorDetails, 'en', true)}.`,
     `Your photo is ${deleted(policy.photos, 'en')}.`,
-    `Your request and your card's record are ${deleted(policy.requests, 'en')}.`,
+    `Your request and your card's record are ${deleted(policy.requests, 'en', true)}.`,
     `The log of who did what is kept ${policy.audit === null ? 'until staff clear it' : `for ${policy.audit} days`}.`,
     'You can ask at the desk to have your details erased sooner.',
   ].join(' ');
