@@ -473,6 +473,10 @@ describe('visits', () => {
     // The device is off across two closing times; on start the job runs once and catches up.
     t.clock.advance(50 * HOUR_MS);
     const reports = await t.appliance.scheduler.runDue();
+    expect(reports.find((r) => r.name === 'visits.closing-time')).toMatchObject({
+      ok: true,
+      summary: { ended: 1 },
+    });
     // Staff sessions idled out meanwhile: read what the console would show from the services.
     const visiting = t.appliance.services.visiting;
     const ended = await visiting.visits.list({ state: 'ended_at_closing', limit: 50, offset: 0 });

@@ -635,10 +635,11 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   async deletePhoto(personId: string, at: string): Promise<void> {
-    await this.db.run(
-      'UPDATE persons SET photo = NULL, photo_mime = NULL, updated_at = ? WHERE id = ?',
-      [at, personId],
-    );
+    // Not a change of the person: their other details keep their own retention clock.
+    void at;
+    await this.db.run('UPDATE persons SET photo = NULL, photo_mime = NULL WHERE id = ?', [
+      personId,
+    ]);
   }
 
   async deleteRequest(requestId: string): Promise<void> {
