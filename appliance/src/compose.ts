@@ -40,6 +40,8 @@ import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
 import { loadSiteIdentity } from './site-identity.js';
+import { composeVisits, type VisitServices } from './visits-composition.js';
+import type { MailSender, WebhookSender } from './services/notifications/notification-ports.js';
 import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
 import { CardPinService, type PukReleaser } from './services/card-pin-service.js';
 import {
@@ -70,10 +72,16 @@ export interface ApplianceParts {
   version: string;
   /** The pino logger for HTTP request logs. */
   httpLogger?: FastifyBaseLogger;
+  /** Host notification transports; absent: the ones config.notifications names. */
+  notificationTransports?: { mail: MailSender | null; webhook: WebhookSender | null };
 }
 
 export interface Appliance {
-  services: AppServices & { production: ProductionService; engine: WorkflowEngine };
+  services: AppServices & {
+    production: ProductionService;
+    engine: WorkflowEngine;
+    visiting: VisitServices;
+  };
   app: FastifyInstance;
   /**
    * Time-driven work (expiry, retention, sign-out). main.ts starts it once the app listens
@@ -194,6 +202,19 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     version: parts.version,
     sync,
   });
+  const visiting = composeVisits({
+    config,
+    store,
+    clock,
+    random,
+    catalog,
+    engine,
+    cards,
+    events,
+    scheduler,
+    log,
+    ...(parts.notificationTransports ? { transports: parts.notificationTransports } : {}),
+  });
   const requests = new RequestService(
     store,
     engine,
@@ -214,6 +235,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       siteBranding,
     },
     log.child({ module: 'services.requests' }),
+    [visiting.walkUpHook],
   );
   const services = {
     store,
@@ -247,6 +269,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       events,
       log: log.child({ module: 'services.printer' }),
     }),
+    visiting: visiting.withRequests(requests),
   };
   const walkUpKinds = (['visitor', 'contractor', 'employee'] as const).filter((k) => {
     const name = config.walkUp[k];
@@ -293,12 +316,14 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
           clock,
           log: log.child({ module: 'services.escrow' }),
         });
+      await services.visiting.visits.recover();
       sync?.start();
       await services.status.refreshLeds();
       return { firstAdminPasscode };
     },
     async close() {
       await scheduler.stop();
+      await services.visiting.notifications.stop();
       await sync?.stop();
       await parts.centralClient?.close();
       await app.close();

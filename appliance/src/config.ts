@@ -79,6 +79,66 @@ export const SYNC_DEFAULTS = {
   numberRanges: { lowWater: 1_000, leaseSize: 10_000 },
 } as const;
 
+/**
+ * Visits (README: "Notifications", "Invitations", "Sign-out", "Retention settings"). Every
+ * key is optional; what is absent takes the defaults named beside it.
+ */
+const NotificationsConfigSchema = Type.Object(
+  {
+    /** Language of hosts who have none set: 'en' (default) or 'nl'. */
+    language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('nl')])),
+    /** Where the host meets the visitor, as the message says it; default "the reception desk". */
+    meetingPoint: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    email: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ minLength: 1 }),
+          port: Type.Integer({ minimum: 1, maximum: 65535 }),
+          /** tls: implicit TLS (465); starttls: STARTTLS required (587); none: plain (tests only). */
+          security: Type.Union([
+            Type.Literal('tls'),
+            Type.Literal('starttls'),
+            Type.Literal('none'),
+          ]),
+          auth: Type.Optional(
+            Type.Object(
+              { user: Type.String({ minLength: 1 }), passwordFile: Type.String({ minLength: 1 }) },
+              { additionalProperties: false },
+            ),
+          ),
+          caFile: Type.Optional(Type.String({ minLength: 1 })),
+          from: Type.String({ minLength: 3 }),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://' }),
+          secretFile: Type.String({ minLength: 1 }),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          initialMs: Type.Integer({ minimum: 10 }),
+          maxMs: Type.Integer({ minimum: 10 }),
+          maxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const RetentionDays = Type.Union([Type.Integer({ minimum: 0, maximum: 36500 }), Type.Null()]);
+
 export const DeviceConfigSchema = Type.Object(
   {
     siteName: Type.String({ minLength: 1, maxLength: 60 }),
@@ -151,6 +211,41 @@ export const DeviceConfigSchema = Type.Object(
             ),
           ),
         ),
+      ),
+    ),
+    notifications: Type.Optional(NotificationsConfigSchema),
+    visits: Type.Optional(
+      Type.Object(
+        {
+          /** "HH:MM" in the site's time zone: visits still open then are ended. */
+          closingTime: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })),
+          /** Tell the host when their visitor signs out; default false. */
+          notifyHostOnLeave: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    invitations: Type.Optional(
+      Type.Object(
+        {
+          /** An invitation stands for the approval of its request; default false. */
+          countAsApproval: Type.Optional(Type.Boolean()),
+          /** The process an invitation runs when it names none; default the visitor walk-up's. */
+          defaultProcess: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Days to keep each kind of data (null: until staff delete it); defaults in RETENTION_DEFAULTS. */
+    retention: Type.Optional(
+      Type.Object(
+        {
+          visitorDetailsDays: Type.Optional(RetentionDays),
+          photosDays: Type.Optional(RetentionDays),
+          requestsDays: Type.Optional(RetentionDays),
+          auditDays: Type.Optional(RetentionDays),
+        },
+        { additionalProperties: false },
       ),
     ),
     /** Put in every card certificate; default <publicBaseUrl>/ca/crl. */

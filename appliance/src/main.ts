@@ -245,6 +245,8 @@ async function main(): Promise<void> {
   log.info({ address }, 'cardkiosk ready');
   // After listen: a long catch-up after downtime must not delay the kiosk's first screen.
   await appliance.scheduler.start();
+  // Host notifications waiting from before the restart go out now, then as they fall due.
+  appliance.services.visiting.notifications.start();
   const watchdog = await tellSystemdReady(address, log);
 
   let stopping = false;

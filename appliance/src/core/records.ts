@@ -159,7 +159,18 @@ export interface SessionRecord {
 export interface AuditEventInput {
   actor: string;
   action: string;
-  objectType: 'request' | 'card' | 'person' | 'batch' | 'user' | 'device';
+  objectType:
+    | 'request'
+    | 'card'
+    | 'person'
+    | 'batch'
+    | 'user'
+    | 'device'
+    | 'visit'
+    | 'notification'
+    | 'invitation'
+    | 'barred_person'
+    | 'retention';
   objectId: string;
   /** Never a secret: PINs, PUKs, passcodes and keys stay out of the audit trail. */
   details: Record<string, unknown>;

@@ -21,6 +21,13 @@ import type {
   UserRecord,
 } from './records.js';
 import type { CardType } from './workflow/processes.js';
+import type {
+  BarredPersonRepository,
+  InvitationRepository,
+  NotificationRepository,
+  RetentionRepository,
+  VisitRepository,
+} from './visit/visit-records.js';
 import type { RequestState } from './workflow/request-machine.js';
 import type { ScheduledJobRepository } from './scheduler/scheduled-job-store.js';
 import type { CardLifecycleRepository } from './card/card-lifecycle-store.js';
@@ -252,6 +259,11 @@ export interface StoreTx {
   scheduledJobs: ScheduledJobRepository;
   /** Card lifecycle after production: history, holds, links. */
   cardLifecycle: CardLifecycleRepository;
+  visits: VisitRepository;
+  notifications: NotificationRepository;
+  invitations: InvitationRepository;
+  barred: BarredPersonRepository;
+  retention: RetentionRepository;
 }
 
 export interface Store {

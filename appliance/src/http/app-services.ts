@@ -17,6 +17,7 @@ import type { Store } from '../core/store-ports.js';
 import type { Clock } from '../core/ports.js';
 import type { SiteIdentity } from '../site-identity.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
+import type { VisitServices } from '../visits-composition.js';
 
 export interface AppServices {
   store: Pick<Store, 'transaction' | 'read'>;
@@ -40,6 +41,8 @@ export interface AppServices {
   /** The relay to the central Identity Manager; null until provisioned. */
   sync?: SyncService | null;
   events: DomainEvents;
+  /** Visits, host notifications, invitations, barred persons, terms, retention. */
+  visiting?: VisitServices;
 }
 
 export interface AppOptions {

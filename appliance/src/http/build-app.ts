@@ -31,6 +31,8 @@ import { userRoutes } from './routes/users.js';
 import { syncRoutes } from './routes/sync.js';
 import { printerRoutes } from './routes/printer.js';
 import { cardLifecycleRoutes } from './routes/card-lifecycle.js';
+import { visitRoutes } from './routes/visits.js';
+import { selfServiceVisitRoutes } from './routes/self-service-visits.js';
 import { sharedSchemas } from './schemas/common.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -110,6 +112,10 @@ export async function buildApp(
   await app.register(cardLifecycleRoutes, { services });
   await app.register(certificateAuthorityRoutes, { services });
   await app.register(eventRoutes, { services, options });
+  if (services.visiting) {
+    await app.register(visitRoutes, { services });
+    await app.register(selfServiceVisitRoutes, { services, options });
+  }
   await app.register(uiRoutes);
   return app;
 }

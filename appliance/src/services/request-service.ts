@@ -22,7 +22,7 @@ import type {
 } from '../core/records.js';
 import { actorLabel, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
-import type { RequestQuery, Store } from '../core/store-ports.js';
+import type { RequestQuery, Store, StoreTx } from '../core/store-ports.js';
 import type { CardType, ProcessDefinition } from '../core/workflow/processes.js';
 import type { RequestState } from '../core/workflow/request-machine.js';
 import {
@@ -47,7 +47,23 @@ export interface WalkUpInput {
   purpose?: string;
   validUntil?: string;
   photo?: Photo;
+  /** The terms the walk-up accepted: the text's SHA-256 and its language. */
+  terms?: { textSha256?: string; language?: string };
+  /** Set by an invitation: its process instead of the kiosk's walk-up process. */
+  processName?: string;
+  /** The invitation being redeemed. */
+  invitationId?: string;
 }
+
+/**
+ * Writes that go with a walk-up's request in its first transaction (the visit, the terms,
+ * the barred persons check). `hold: true` keeps a request of a process without approval in
+ * `requested` for staff instead of submitting it.
+ */
+export type WalkUpHook = (
+  tx: StoreTx,
+  ctx: { person: PersonRecord; requestId: string; input: WalkUpInput; at: string },
+) => Promise<{ hold: boolean }>;
 
 export interface WalkUpPolicy {
   /** Which process a walk-up request of each kind runs; absent = not offered at this kiosk. */
@@ -89,6 +105,7 @@ export class RequestService {
       clock: Clock;
     },
     private readonly log: Logger,
+    private readonly walkUpHooks: WalkUpHook[] = [],
   ) {
     engine.onEffect('generateCardObject', async (id) => {
       await this.generateCard(id);
@@ -97,7 +114,7 @@ export class RequestService {
 
   /** Seed step 1 at the kiosk: a walk-up asks for a card without signing in. */
   async submitWalkUp(input: WalkUpInput): Promise<{ request: RequestRecord; statusCode: string }> {
-    const processName = this.deps.walkUp.processForKind[input.kind];
+    const processName = input.processName ?? this.deps.walkUp.processForKind[input.kind];
     if (!processName || !this.engine.catalog.isEnabled(processName)) {
       throw new InvalidInputError(
         `this kiosk does not take walk-up requests for ${input.kind} cards`,
@@ -118,7 +135,8 @@ export class RequestService {
     const requestId = newId();
     const actor: Actor = { kind: 'self_service', requestId };
     // Created and submitted in one transaction: a crash leaves either nothing or a submitted
-    // request, never one stranded in `requested`.
+    // request, never one stranded in `requested`. A walk-up held for staff (it matched the
+    // barred persons list under a process without approval) stays in `requested` on purpose.
     const submitted = await this.store.transaction(async (tx) => {
       await checkHost(tx, input.hostPersonId ?? null);
       const person = newPersonRecord(input, this.deps.clock.now().toISOString());
@@ -130,9 +148,16 @@ export class RequestService {
         statusCodeHash: statusCodeHash(normalizeStatusCode(statusCode) as string),
       });
       noteIdempotentResource(requestId);
+      let held = false;
+      for (const hook of this.walkUpHooks) {
+        const r = await hook(tx, { person, requestId, input, at: person.createdAt });
+        held ||= r.hold;
+      }
+      // Staff submit a held request (POST /api/visits/held/:requestId/release) or cancel it.
+      if (held && !process.approval) return null;
       return this.engine.applyIn(tx, requestId, { type: 'submit' }, actor);
     });
-    await this.engine.afterCommit(submitted.request, submitted.outcome.effects);
+    if (submitted) await this.engine.afterCommit(submitted.request, submitted.outcome.effects);
     return { request: await this.current(requestId), statusCode };
   }
 
@@ -210,6 +235,18 @@ export class RequestService {
   /** A request as it is now (for rebuilding an answer a crash lost); null if unknown. */
   find(requestId: string): Promise<RequestRecord | null> {
     return this.store.read((tx) => tx.requests.get(requestId));
+  }
+
+  /**
+   * Staff release a walk-up that was held (it matched the barred persons list under a
+   * process without approval): it is submitted as if by the officer, who has seen the match.
+   */
+  async submitHeld(actor: Actor, requestId: string): Promise<RequestRecord> {
+    const request = await this.current(requestId);
+    if (request.channel !== 'self-service')
+      throw new ConflictError('only a held walk-up request is released this way');
+    await this.engine.apply(requestId, { type: 'submit' }, actor);
+    return this.current(requestId);
   }
 
   /** Approval is followed at once by card generation (seed step 4); returns the state after both. */
@@ -452,7 +489,12 @@ export class RequestService {
    * submitted in two transactions) is submitted now, as its creator meant.
    */
   async resumeRequested(): Promise<number> {
-    const stranded = await this.store.read((tx) => tx.requests.inStates(['requested']));
+    const stranded = await this.store.read(async (tx) => {
+      const all = await tx.requests.inStates(['requested']);
+      // Walk-ups held for staff because they matched the barred persons list wait on purpose.
+      const held = await tx.barred.requestsWithMatches(all.map((r) => r.id));
+      return all.filter((r) => !held.has(r.id));
+    });
     for (const r of stranded) {
       // Submitted on behalf of whoever created it, as the one transaction now does.
       const actor: Actor =
@@ -481,7 +523,7 @@ export class RequestService {
   }
 
   private async insertRequest(
-    tx: Parameters<Parameters<Store['transaction']>[0]>[0],
+    tx: StoreTx,
     id: string,
     process: ProcessDefinition,
     person: PersonRecord,

@@ -43,6 +43,15 @@ export interface ApplyOptions<T> {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Told of every saved transition inside its transaction, so records that follow a request
+ * (a visit, a host notification) change in the same commit.
+ */
+export type TransitionListener = (
+  tx: StoreTx,
+  change: { request: RequestRecord; from: RequestRecord['state']; event: RequestEvent; at: string },
+) => Promise<void>;
+
 export interface ApplyResult<T> {
   request: RequestRecord;
   outcome: TransitionOutcome;
@@ -55,6 +64,8 @@ export class WorkflowEngine {
     (requestId: string) => Promise<void> | void
   >();
 
+  private readonly listeners: TransitionListener[] = [];
+
   constructor(
     private readonly store: Store,
     readonly catalog: ProcessCatalog,
@@ -66,6 +77,11 @@ export class WorkflowEngine {
   /** Register who carries out an after-commit effect. */
   onEffect(effect: AfterCommitEffect, handler: (requestId: string) => Promise<void> | void): void {
     this.handlers.set(effect, handler);
+  }
+
+  /** Register a listener that writes alongside every transition, in its transaction. */
+  onTransition(listener: TransitionListener): void {
+    this.listeners.push(listener);
   }
 
   process(name: string): ProcessDefinition {
@@ -142,6 +158,8 @@ export class WorkflowEngine {
     const extra = options.within
       ? await options.within(tx, { request: updated, process, outcome, at })
       : (undefined as T);
+    for (const listener of this.listeners)
+      await listener(tx, { request: updated, from: outcome.from, event, at });
     return { request: updated, outcome, extra };
   }
 

@@ -84,6 +84,15 @@ export class SqliteAuditLog implements AuditLog {
     const rows = await this.db.all('SELECT * FROM audit_events ORDER BY seq');
     let prev = GENESIS_HASH;
     let expectedSeq = 1;
+    // Retention deletes the oldest events; the chain then starts where it recorded (migration 0020).
+    const anchor = await this.db.get<{ value: string }>(
+      "SELECT value FROM device_state WHERE key = 'audit_chain_anchor'",
+    );
+    if (anchor) {
+      const a = JSON.parse(anchor.value) as { seq: number; prevHash: string };
+      prev = a.prevHash;
+      expectedSeq = a.seq;
+    }
     for (const row of rows) {
       const e = toAudit(row);
       if (e.seq !== expectedSeq || e.prevHash !== prev || auditHash(prev, e) !== e.hash) {

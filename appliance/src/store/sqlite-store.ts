@@ -27,6 +27,13 @@ import {
   SqliteProductionAttemptRepository,
   SqliteRequestRepository,
 } from './sqlite-workflow-repositories.js';
+import {
+  SqliteBarredPersonRepository,
+  SqliteInvitationRepository,
+  SqliteNotificationRepository,
+  SqliteRetentionRepository,
+  SqliteVisitRepository,
+} from './sqlite-visit-repositories.js';
 
 export class SqliteStore implements Store {
   private readonly tx: StoreTx;
@@ -47,6 +54,11 @@ export class SqliteStore implements Store {
       idempotency: new SqliteIdempotencyRepository(conn),
       scheduledJobs: new SqliteScheduledJobRepository(conn),
       cardLifecycle: new SqliteCardLifecycleRepository(conn),
+      visits: new SqliteVisitRepository(conn),
+      notifications: new SqliteNotificationRepository(conn),
+      invitations: new SqliteInvitationRepository(conn),
+      barred: new SqliteBarredPersonRepository(conn),
+      retention: new SqliteRetentionRepository(conn),
     };
   }
 

@@ -149,6 +149,9 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
             validUntil: Type.Optional(IsoDate),
             photo: Type.Optional(PhotoInput),
             acceptTerms: Type.Literal(true, { description: 'the walk-up accepted the site terms' }),
+            /** SHA-256 of the terms text shown (GET /api/self-service/terms), and its language. */
+            termsVersion: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+            language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('nl')])),
           },
           { additionalProperties: false },
         ),
@@ -180,10 +183,14 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const { acceptTerms: _terms, photo, ...rest } = request.body;
+      const { acceptTerms: _terms, photo, termsVersion, language, ...rest } = request.body;
       const decoded = decodePhoto(photo);
       const { request: created, statusCode } = await services.requests.submitWalkUp({
         ...rest,
+        terms: {
+          ...(termsVersion ? { textSha256: termsVersion } : {}),
+          ...(language ? { language } : {}),
+        },
         ...(decoded ? { photo: decoded } : {}),
       });
       return reply.status(201).send(walkUpAnswer({ request: created, statusCode }));

@@ -7,6 +7,7 @@ import { migration0005 } from './0005-crash-consistency.js';
 import { migration0015 } from './0015-scheduled-jobs.js';
 import { migration0016 } from './0016-certificate-holds.js';
 import { migration0017 } from './0017-card-lifecycle.js';
+import { migration0020 } from './0020-visits.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0015,
   migration0016,
   migration0017,
+  migration0020,
 ];
