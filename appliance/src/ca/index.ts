@@ -30,6 +30,7 @@ export {
   CRL_VALIDITY_MS,
   LocalCertificateAuthority,
   type CaKeyAlgorithm,
+  type CardObjectSigningAuthority,
   type CardCertificateRequest,
   type CardHolder,
   type CertificateAuthority,
@@ -37,3 +38,20 @@ export {
   type IssuedCardCertificate,
   type IssuingCaImport,
 } from './certificate-authority.js';
+export {
+  ldsSecurityObject,
+  OID as CARD_OBJECT_OID,
+  type ContentSigningKey,
+  type DataGroupContent,
+} from './card-object-signing.js';
+export { CONTENT_SIGNER_FILE } from './content-signer.js';
+export {
+  AttestationRefusedError,
+  CardAttestationVerifier,
+  parsePemBundle,
+  YUBICO_ATTESTATION_OID,
+  type AttestationEvidence,
+  type AttestationOutcome,
+  type AttestationPolicy,
+  type AttestationRecord,
+} from './card-attestation.js';

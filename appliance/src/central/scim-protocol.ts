@@ -162,6 +162,10 @@ function replaced(e: OutboxEventRecord): Record<string, unknown> {
         certificate: str(p.certificateDer),
         certificateSerial: str(p.certificateSerial),
         revocationReason: str(p.reason),
+        attestation: str(p.attestation)
+          ? { outcome: p.attestation, detail: str(p.attestationDetail) }
+          : undefined,
+        managementKeyAlgorithm: str(p.managementKeyAlgorithm),
         pukEscrow: str(p.pukEscrow)
           ? { value: p.pukEscrow, keyId: str(p.pukEscrowKeyId) }
           : undefined,

@@ -3,6 +3,7 @@ import { migration0001 } from './0001-initial-schema.js';
 import { migration0002 } from './0002-certificate-authority.js';
 import { migration0003 } from './0003-card-certificate-serial.js';
 import { migration0004 } from './0004-central-sync.js';
+import { migration0035 } from './0035-card-attestation.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0002,
   migration0003,
   migration0004,
+  migration0035,
 ];
