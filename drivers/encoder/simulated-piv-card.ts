@@ -89,6 +89,11 @@ export interface SimulatedPivCardOptions {
    * default a TEST authority made once per process (emulatorAttestationAuthority()).
    */
   attestationCa?: SimulatedAttestationCa;
+  /**
+   * Test hook: what ATTEST returns instead of the genuine statement (a forged or mismatched
+   * one), so tests can show the CA refusing it on the real PC/SC path.
+   */
+  replaceAttestation?: (genuine: Uint8Array, card: SimulatedPivCard) => Uint8Array;
   /** Firmware version reported by GET VERSION; overrides the profile's. */
   version?: readonly [number, number, number];
   /** Largest data object the card stores, in bytes (YubiKey: 3052). */
@@ -182,6 +187,7 @@ export class SimulatedPivCard implements SimulatedCard {
   private readonly version: readonly [number, number, number] | undefined;
   private readonly maxObjectBytes: number;
   private readonly attestationKey: CardAttestationKey | undefined;
+  private readonly replaceAttestation: SimulatedPivCardOptions['replaceAttestation'];
 
   // Persistent (non-volatile) state.
   private pin!: RetryCounter;
@@ -208,6 +214,7 @@ export class SimulatedPivCard implements SimulatedCard {
         : simulatedCardProfile(options.profile ?? DEFAULT_CARD_PROFILE);
     this.version = options.version ?? this.profile.version;
     this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+    this.replaceAttestation = options.replaceAttestation;
     // The F9 key and its certificate are made at the factory and survive RESET (Yubico:
     // "even a factory reset does not recover" an overwritten one, so RESET keeps it).
     this.attestationKey = this.profile.attestation
@@ -812,7 +819,10 @@ export class SimulatedPivCard implements SimulatedCard {
       pinPolicy: this.pinPolicyOf(c.p1),
       touchPolicy: TOUCH_POLICY_NEVER,
     });
-    return { data: statement, sw: SW.OK };
+    return {
+      data: this.replaceAttestation ? this.replaceAttestation(statement, this) : statement,
+      sw: SW.OK,
+    };
   }
 
   /** IMPORT KEY (YubiKey-compatible): RSA from its CRT parts, ECC P-256 from its scalar. */

@@ -300,17 +300,6 @@ describe
         },
       );
 
-      /** A card whose ATTEST answer is replaced by `statement(realStatement, card)`. */
-      class TamperedAttestationCard extends SimulatedPivCard {
-        constructor(private readonly replace: (card: SimulatedPivCard) => Uint8Array) {
-          super({ profile: 'yubikey-5.7', attestationCa: authority.issuer });
-        }
-        override process(apdu: Uint8Array): Uint8Array {
-          if (apdu[1] === 0xf9) return Uint8Array.from([...this.replace(this), 0x90, 0x00]);
-          return super.process(apdu);
-        }
-      }
-
       const statementFor = (serial: number, issuerCa = authority.issuer): Uint8Array => {
         const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
         return buildAttestationStatement(createCardAttestationKey(issuerCa, serial), {
@@ -331,7 +320,11 @@ describe
             statementFor(card.serial, createSimulatedAttestationAuthority('rogue').issuer),
         ],
       ] as const)('refuses %s and certifies nothing', { timeout: 60_000 }, async ([, replace]) => {
-        const card = new TamperedAttestationCard(replace);
+        const card = new SimulatedPivCard({
+          profile: 'yubikey-5.7',
+          attestationCa: authority.issuer,
+          replaceAttestation: (_genuine, tampered) => replace(tampered),
+        });
         await insert(card);
         const before = issuedCount;
         const error = await encoder.personalize(digitalRequest([])).then(
