@@ -15,7 +15,7 @@
  */
 import 'reflect-metadata';
 import { X509Certificate as PeculiarCertificate } from '@peculiar/x509';
-import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -304,7 +304,7 @@ describe
         const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
         return buildAttestationStatement(createCardAttestationKey(issuerCa, serial), {
           slot: 0x9a,
-          slotPublicKey: createPublicKey(other.publicKey),
+          slotPublicKey: other.publicKey,
           firmware: [5, 7, 1],
           serial,
           pinPolicy: 2,
