@@ -26,6 +26,7 @@ import { PersonService } from './services/person-service.js';
 import type {
   CardArtworkRenderer,
   CardCertificateIssuer,
+  CardContentSigner,
   CertificateRevocation,
   Logger,
 } from './services/ports.js';
@@ -58,6 +59,8 @@ export interface ApplianceParts {
   leds: StatusLeds;
   renderer: CardArtworkRenderer;
   certificates: CardCertificateIssuer | null;
+  /** The CA's content signer (CHUID, Security Object); null without a CA. */
+  contentSigner?: CardContentSigner | null;
   /** Revocation and CRL of the same CA; null when there is none. */
   revocation: CertificateRevocation | null;
   deviceSecret: Uint8Array;
@@ -126,6 +129,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     encoder: parts.encoder,
     renderer: parts.renderer,
     certificates: parts.certificates,
+    contentSigner: parts.contentSigner ?? null,
     sealer,
     clock,
     events,

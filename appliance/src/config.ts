@@ -206,6 +206,11 @@ export const DeviceConfigSchema = Type.Object(
                   { minItems: 1 },
                 ),
                 maxValidityDays: Type.Integer({ minimum: 1, maximum: 3660 }),
+                attestation: Type.Union([
+                  Type.Literal('required'),
+                  Type.Literal('when-supported'),
+                  Type.Literal('off'),
+                ]),
               },
               { additionalProperties: false },
             ),
@@ -247,6 +252,10 @@ export const DeviceConfigSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
+    ),
+    /** Key attestation: a PEM bundle of attestation roots (and intermediates) to check against. */
+    attestation: Type.Optional(
+      Type.Object({ rootsFile: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     ),
     /** Put in every card certificate; default <publicBaseUrl>/ca/crl. */
     crlDistributionUrl: Type.Optional(Type.String({ pattern: '^https?://' })),

@@ -18,7 +18,12 @@ import {
   type CardPrinter,
   type SimulatedModel,
 } from '../../drivers/printer/index.js';
-import { configuredProfiles, LocalCertificateAuthority } from './ca/index.js';
+import {
+  CardAttestationVerifier,
+  configuredProfiles,
+  LocalCertificateAuthority,
+  parsePemBundle,
+} from './ca/index.js';
 import { composeAppliance } from './compose.js';
 import { FirstAdminPasscodeFile } from './first-admin-passcode-file.js';
 import { loadConfig, type DeviceConfig } from './config.js';
@@ -196,6 +201,22 @@ async function tellSystemdReady(address: string, log: Logger): Promise<WatchdogP
   return pinger;
 }
 
+/** The attestation roots of `attestation.rootsFile`; null (and a warning) without any. */
+function chooseAttestationRoots(config: DeviceConfig, log: Logger): CardAttestationVerifier | null {
+  const file = config.attestation?.rootsFile;
+  if (!file) {
+    log.warn(
+      'no attestation roots configured (attestation.rootsFile): keys of attesting cards are certified unverified',
+    );
+    return null;
+  }
+  const bundle = parsePemBundle(readFileSync(file, 'utf8'));
+  const verifier = new CardAttestationVerifier(bundle, () => systemClock.now());
+  if (!verifier.hasRoots) throw new Error(`${file} holds no self-signed attestation root`);
+  log.info({ file, certificates: bundle.length }, 'attestation roots loaded');
+  return verifier;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
@@ -223,7 +244,12 @@ async function main(): Promise<void> {
     encoder,
     leds,
     renderer: cardArtworkRenderer,
-    certificates: new CaCertificateIssuer(ca, configuredProfiles(config.certificateProfiles)),
+    certificates: new CaCertificateIssuer(
+      ca,
+      configuredProfiles(config.certificateProfiles),
+      chooseAttestationRoots(config, log),
+    ),
+    contentSigner: ca,
     revocation: ca,
     deviceSecret,
     centralClient,

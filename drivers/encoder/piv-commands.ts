@@ -17,6 +17,13 @@ import {
   type CommandApdu,
 } from './apdu-codec.js';
 import { ALGORITHM, KEY_REF, PIV_AID, encodePinBlock, objectTagBytes } from './piv-objects.js';
+import {
+  MANAGEMENT_KEY_ALGORITHM,
+  challengeBlockBytes,
+  managementKeyBytes,
+  managementKeyName,
+  type ManagementKeyAlgorithm,
+} from './management-key-algorithm.js';
 
 export const INS = {
   SELECT: 0xa4,
@@ -160,15 +167,24 @@ export function getSerial(): CommandApdu {
   return { cla: 0x00, ins: INS.GET_SERIAL, p1: 0x00, p2: 0x00, le: 256 };
 }
 
-/** SET MANAGEMENT KEY: `00 FF FF FF 1B 03 9B 18 key` (P2 FF: no touch required). */
-export function setManagementKey(key: Uint8Array): CommandApdu {
-  if (key.length !== TDES_KEY_BYTES) throw new RangeError('management key must be 24 bytes (3DES)');
+/**
+ * SET MANAGEMENT KEY: `00 FF FF FF Lc alg 9B len key` (P2 FF: no touch required), e.g.
+ * `03 9B 18` for 3DES, `0A 9B 18` for AES-192, `08 9B 10` AES-128, `0C 9B 20` AES-256
+ * (YubiKey-compatible extension; AES from YubiKey firmware 5.4.2).
+ */
+export function setManagementKey(
+  key: Uint8Array,
+  algorithm: ManagementKeyAlgorithm = MANAGEMENT_KEY_ALGORITHM.TDEA_3KEY,
+): CommandApdu {
+  const bytes = managementKeyBytes(algorithm);
+  if (key.length !== bytes)
+    throw new RangeError(`management key must be ${bytes} bytes (${managementKeyName(algorithm)})`);
   return {
     cla: 0x00,
     ins: INS.SET_MANAGEMENT_KEY,
     p1: 0xff,
     p2: 0xff,
-    data: concatBytes([ALGORITHM.TDEA_3KEY, KEY_REF.MANAGEMENT, key.length], key),
+    data: concatBytes([algorithm, KEY_REF.MANAGEMENT, key.length], key),
   };
 }
 
@@ -189,6 +205,11 @@ export function resetCard(): CommandApdu {
 
 export function getMetadata(reference: number): CommandApdu {
   return { cla: 0x00, ins: INS.GET_METADATA, p1: 0x00, p2: reference, le: 256 };
+}
+
+/** ATTEST (YubiKey 4.3+): `00 F9 slot 00`; the reply is an X.509 certificate (DER). */
+export function attestKey(slot: number): CommandApdu {
+  return { cla: 0x00, ins: INS.ATTEST, p1: slot, p2: 0x00, le: 256 };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -281,22 +302,32 @@ export const tdesDecryptBlock = (key: Uint8Array, block: Uint8Array): Uint8Array
   tdes(key, block, 'decrypt');
 
 /** Step 1: ask the card for an encrypted witness (7C{80 00}). */
-export function requestWitness(): CommandApdu {
-  return generalAuthenticate(ALGORITHM.TDEA_3KEY, KEY_REF.MANAGEMENT, Uint8Array.of(0x80, 0x00));
+export function requestWitness(
+  algorithm: ManagementKeyAlgorithm = MANAGEMENT_KEY_ALGORITHM.TDEA_3KEY,
+): CommandApdu {
+  return generalAuthenticate(algorithm, KEY_REF.MANAGEMENT, Uint8Array.of(0x80, 0x00));
 }
 
-export function parseWitnessReply(reply: Uint8Array): Uint8Array {
+/** The witness from the card's reply: one block of the key's algorithm (8 bytes 3DES, 16 AES). */
+export function parseWitnessReply(
+  reply: Uint8Array,
+  algorithm: ManagementKeyAlgorithm = MANAGEMENT_KEY_ALGORITHM.TDEA_3KEY,
+): Uint8Array {
   const outer = requireTlv(decodeTlvs(reply), 0x7c, 'GENERAL AUTHENTICATE reply');
   const witness = requireTlv(decodeTlvs(outer), 0x80, 'GENERAL AUTHENTICATE witness');
-  if (witness.length !== TDES_BLOCK_BYTES)
-    throw new TlvFormatError('witness is not one 3DES block');
+  if (witness.length !== challengeBlockBytes(algorithm))
+    throw new TlvFormatError(`witness is not one ${managementKeyName(algorithm)} block`);
   return witness;
 }
 
 /** Step 2: return the decrypted witness and pose our own challenge (7C{80 w, 81 c}). */
-export function answerWitness(decryptedWitness: Uint8Array, challenge: Uint8Array): CommandApdu {
+export function answerWitness(
+  decryptedWitness: Uint8Array,
+  challenge: Uint8Array,
+  algorithm: ManagementKeyAlgorithm = MANAGEMENT_KEY_ALGORITHM.TDEA_3KEY,
+): CommandApdu {
   return generalAuthenticate(
-    ALGORITHM.TDEA_3KEY,
+    algorithm,
     KEY_REF.MANAGEMENT,
     concatBytes(encodeTlv(0x80, decryptedWitness), encodeTlv(0x81, challenge)),
   );

@@ -8,10 +8,25 @@
 
 export type KeyAlgorithm = 'ECCP256' | 'RSA2048';
 
+/** What a card says about a key it generated (YubiKey-compatible ATTEST, slot F9). */
+export interface CardAttestation {
+  /** The attestation statement: an X.509 certificate for the slot's key, signed by F9. */
+  statementDer: Uint8Array;
+  /** The card's attestation certificate (data object 5F FF 01), issuer of the statement. */
+  attestationCertificateDer: Uint8Array;
+}
+
 export interface CertificateRequestFromCard {
   algorithm: KeyAlgorithm;
   /** SubjectPublicKeyInfo (DER) of the key pair generated on the card. */
   publicKeySpkiDer: Uint8Array;
+  /** The chip serial the encoder read (GET SERIAL, decimal) before the key was generated. */
+  chipSerial?: string;
+  /**
+   * Ask the card to attest the new key. Undefined when the card cannot attest (no ATTEST
+   * instruction or no attestation certificate). Errors: DeviceError CARD_ERROR.
+   */
+  attest?(): Promise<CardAttestation | undefined>;
   /**
    * Sign data with the new card key (after PIN verification), for proof of possession.
    * ECC: returns a DER ECDSA signature over SHA-256(data). RSA: PKCS#1 v1.5 over SHA-256(data).
@@ -25,6 +40,25 @@ export interface DigitalIdPersonalization {
   issueCertificate(request: CertificateRequestFromCard): Promise<Uint8Array>;
 }
 
+/** One data group the Security Object covers: its number and the container content written. */
+export interface SecurityObjectDataGroup {
+  dataGroup: number;
+  /** Container id (SP 800-73-4 Part 1 Table 2, e.g. 0x3000 CHUID). */
+  containerId: number;
+  content: Uint8Array;
+}
+
+/**
+ * The issuer's content signer (SP 800-73-4 Part 1 §3.1.2, §3.3.3; SP 800-78-4): signs the
+ * CHUID and the Security Object. Both return a CMS ContentInfo with SignedData (DER).
+ */
+export interface CardObjectSigner {
+  /** Detached signature over the CHUID's content without its signature and EDC fields. */
+  signChuid(signedContent: Uint8Array): Promise<Uint8Array>;
+  /** SignedData encapsulating an LDSSecurityObject with the data groups' hashes. */
+  signSecurityObject(dataGroups: readonly SecurityObjectDataGroup[]): Promise<Uint8Array>;
+}
+
 export interface PersonalizationRequest {
   /** The appliance's card number (digits, check digit included). */
   cardNumber: string;
@@ -36,8 +70,14 @@ export interface PersonalizationRequest {
   puk: string;
   pinRetries: number;
   pukRetries: number;
-  /** The per-card management key (3DES, 24 bytes) that replaces the factory key. */
+  /**
+   * The per-card management key material that replaces the factory key: 24 bytes (3DES,
+   * AES-192; AES-128 uses its first 16) or 32 (AES-256 too). The encoder picks the strongest
+   * algorithm the card takes (see management-key-algorithm.ts) and uses the leading bytes.
+   */
   managementKey: Uint8Array;
+  /** Signs the CHUID and the Security Object; without it both stay unsigned/absent. */
+  contentSigner?: CardObjectSigner;
   /** Present for Digital ID: generate a key in slot 9A and store the issued certificate. */
   digital?: DigitalIdPersonalization;
 }
@@ -47,6 +87,12 @@ export interface PersonalizationResult {
   chipSerial: string;
   /** The certificate written to slot 9A (Digital ID only). */
   certificateDer?: Uint8Array;
+  /** The algorithm of the per-card management key now on the card ('3DES', 'AES-192', …). */
+  managementKeyAlgorithm: string;
+  /** GET VERSION of the card, when it answers it. */
+  cardVersion?: string;
+  /** The card now carries a signed CHUID and a Security Object. */
+  signedObjects: boolean;
   /** Counters for benchmarks. */
   apdusExchanged: number;
   bytesOnWire: number;

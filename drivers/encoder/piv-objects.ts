@@ -66,6 +66,22 @@ export const OBJECT_TAG = {
   IRIS_IMAGES: 0x5fc121,
   BIOMETRIC_INFORMATION_TEMPLATES_GROUP: 0x7f61,
   DISCOVERY: 0x7e,
+  /** The F9 attestation certificate (YubiKey-compatible extension, outside SP 800-73-4). */
+  ATTESTATION_CERTIFICATE: 0x5fff01,
+} as const;
+
+/** Container ids (SP 800-73-4 Part 1 Table 2), as the Security Object's mapping names them. */
+export const CONTAINER_ID = {
+  CARD_CAPABILITY_CONTAINER: 0xdb00,
+  CHUID: 0x3000,
+  CERT_PIV_AUTHENTICATION: 0x0101,
+  FINGERPRINTS: 0x6010,
+  SECURITY_OBJECT: 0x9000,
+  FACIAL_IMAGE: 0x6030,
+  PRINTED_INFORMATION: 0x3001,
+  CERT_DIGITAL_SIGNATURE: 0x0100,
+  CERT_KEY_MANAGEMENT: 0x0102,
+  CERT_CARD_AUTHENTICATION: 0x0500,
 } as const;
 
 /** Containers readable only after PIN verification (SP 800-73-4 Part 1 Table 2). */
@@ -278,6 +294,25 @@ export function encodeChuid(chuid: Chuid): Uint8Array {
   );
 }
 
+/**
+ * What the CHUID's issuer signature covers (FIPS 201-3 Table B-1, id-PIV-CHUIDSecurityObject:
+ * "the concatenated contents of the CHUID, excluding the asymmetric signature field"): the
+ * TLVs before tag 3E. The error detection code (FE) follows the signature and is left out
+ * too; it is always empty.
+ */
+export function chuidSignedContent(chuid: Omit<Chuid, 'issuerSignature'>): Uint8Array {
+  const full = encodeChuid({ ...chuid, issuerSignature: new Uint8Array(0) });
+  // encodeChuid ends with 3E 00 FE 00.
+  return full.subarray(0, full.length - 4);
+}
+
+/** The same bytes, taken from a CHUID read from a card (everything before its 3E field). */
+export function chuidSignedContentOf(content: Uint8Array): Uint8Array {
+  const tlvs = decodeTlvs(content);
+  const kept = tlvs.filter((t) => t.tag !== 0x3e && t.tag !== 0xfe);
+  return concatBytes(...kept.map((t) => encodeTlv(t.tag, t.value)));
+}
+
 export function decodeChuid(content: Uint8Array): Chuid {
   const tlvs = decodeTlvs(content);
   const cardholderUuid = findTlv(tlvs, 0x36);
@@ -289,6 +324,38 @@ export function decodeChuid(content: Uint8Array): Chuid {
   };
   if (cardholderUuid) chuid.cardholderUuid = cardholderUuid;
   return chuid;
+}
+
+// ---------------------------------------------------------------------------------------
+// Security Object (SP 800-73-4 Part 1, the Security Object container: tags BA, BB, FE)
+
+/**
+ * The Security Object container: BA = for each data group its number (1 byte) and container
+ * id (2 bytes), BB = the CMS SignedData over an ICAO 9303 LDSSecurityObject with the data
+ * groups' hashes, FE = error detection code (empty).
+ */
+export function encodeSecurityObject(
+  groups: readonly { dataGroup: number; containerId: number }[],
+  signedData: Uint8Array,
+): Uint8Array {
+  const mapping = concatBytes(
+    ...groups.map((g) => Uint8Array.of(g.dataGroup, g.containerId >> 8, g.containerId & 0xff)),
+  );
+  return concatBytes(encodeTlv(0xba, mapping), encodeTlv(0xbb, signedData), encodeTlv(0xfe, []));
+}
+
+export function decodeSecurityObject(content: Uint8Array): {
+  mapping: { dataGroup: number; containerId: number }[];
+  signedData: Uint8Array;
+} {
+  const tlvs = decodeTlvs(content);
+  const raw = requireTlv(tlvs, 0xba, 'Security Object');
+  if (raw.length % 3 !== 0)
+    throw new TlvFormatError('Security Object mapping is not 3-byte entries');
+  const mapping = [];
+  for (let i = 0; i < raw.length; i += 3)
+    mapping.push({ dataGroup: raw[i]!, containerId: (raw[i + 1]! << 8) | raw[i + 2]! });
+  return { mapping, signedData: requireTlv(tlvs, 0xbb, 'Security Object') };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
  * into a produced card over an abstract ApduTransport, so the PC/SC encoder and the
  * in-process simulator run exactly the same exchanges. Steps, in order:
  *
- *   select → read serial → authenticate with the factory management key → verify the
- *   factory PIN → set PIN/PUK retries → set the per-card management key → write CHUID and
- *   CCC → (Digital ID: generate a key in 9A, let the CA issue a certificate, write the 9A
- *   certificate container) → change PIN → change PUK → read back and verify.
+ *   select → read serial → learn the card (GET VERSION, GET METADATA 9B) → authenticate
+ *   with the factory management key in the card's algorithm → verify the factory PIN → set
+ *   PIN/PUK retries → set the per-card management key (strongest algorithm the card takes)
+ *   → write the signed CHUID and the CCC → (Digital ID: generate a key in 9A, let the CA
+ *   check the card's attestation and issue a certificate, write the 9A certificate
+ *   container) → write the Security Object → change PIN → change PUK → read back and verify.
  *
  * SET PIN RETRIES comes early because YubiKey-compatible cards put PIN and PUK back to
  * their defaults when the retry counts change. A card left half-done by an interrupted
@@ -27,15 +29,15 @@ import {
   FACTORY_MANAGEMENT_KEY,
   FACTORY_PIN,
   FACTORY_PUK,
-  TDES_BLOCK_BYTES,
-  TDES_KEY_BYTES,
   answerWitness,
+  attestKey,
   changeReferenceData,
   generateKeyPair,
   getData,
   getSerial,
   parseChallengeResponse,
   parseGetDataReply,
+  parseApplicationProperties,
   parseSerial,
   parseSignatureReply,
   parseWitnessReply,
@@ -47,8 +49,6 @@ import {
   setPinRetries,
   signWithKey,
   signingInput,
-  tdesDecryptBlock,
-  tdesEncryptBlock,
   verifyPin,
   type AsymmetricAlgorithm,
 } from './piv-commands.js';
@@ -61,17 +61,40 @@ import {
   decodeCertificateContainer,
   encodeCcc,
   encodeCertificateContainer,
+  chuidSignedContent,
   encodeChuid,
   encodeFascn,
   encodePinBlock,
+  encodeSecurityObject,
   nonFederalFascn,
+  CONTAINER_ID,
 } from './piv-objects.js';
-import type { KeyAlgorithm, PersonalizationRequest, PersonalizationResult } from './piv-encoder.js';
+import type {
+  CardAttestation,
+  KeyAlgorithm,
+  PersonalizationRequest,
+  PersonalizationResult,
+  SecurityObjectDataGroup,
+} from './piv-encoder.js';
 import { randomBytes } from 'node:crypto';
+import {
+  challengeBlockBytes,
+  managementDecryptBlock,
+  managementEncryptBlock,
+  managementKeyFromMaterial,
+  managementKeyName,
+  type ManagementKeyAlgorithm,
+} from './management-key-algorithm.js';
+import {
+  chooseManagementKeyAlgorithm,
+  learnCardCapabilities,
+  type CardCapabilities,
+} from './card-capabilities.js';
 
 export const PERSONALIZATION_STEPS = [
   'select',
   'read-serial',
+  'learn-card',
   'authenticate',
   'verify-pin',
   'set-pin-retries',
@@ -81,6 +104,7 @@ export const PERSONALIZATION_STEPS = [
   'generate-key',
   'issue-certificate',
   'write-certificate',
+  'write-security-object',
   'change-pin',
   'change-puk',
   'read-back',
@@ -118,11 +142,12 @@ export function validatePersonalizationRequest(
   if (!/^\d+$/.test(request.pin)) throw new RangeError('PIN must be digits');
   if (request.pin === FACTORY_PIN) throw new RangeError('PIN must not be the factory default');
   if (request.puk === FACTORY_PUK) throw new RangeError('PUK must not be the factory default');
-  if (request.managementKey.length !== TDES_KEY_BYTES)
-    throw new RangeError('management key must be 24 bytes (3DES)');
+  if (request.managementKey.length !== 24 && request.managementKey.length !== 32)
+    throw new RangeError('management key material must be 24 or 32 bytes');
   if (
-    bytesEqual(request.managementKey, factoryKey) ||
-    bytesEqual(request.managementKey, FACTORY_MANAGEMENT_KEY)
+    bytesEqual(request.managementKey.subarray(0, 24), factoryKey) ||
+    bytesEqual(request.managementKey.subarray(0, 24), FACTORY_MANAGEMENT_KEY) ||
+    bytesEqual(request.managementKey.subarray(0, 16), FACTORY_MANAGEMENT_KEY.subarray(0, 16))
   ) {
     throw new RangeError('management key must not be a factory default');
   }
@@ -150,25 +175,53 @@ function stepError(step: PersonalizationStep, error: unknown): unknown {
   return error;
 }
 
-/** Host side of the 3DES mutual authentication; false when the card refuses the key. */
-async function authenticateManagementKey(channel: ApduChannel, key: Uint8Array): Promise<boolean> {
-  const witnessReply = await channel.send(requestWitness());
+/**
+ * Host side of the management-key mutual authentication (SP 800-73-4 Part 2 Appendix A.1)
+ * in the key's algorithm: 3DES with 8-byte blocks, AES-128/192/256 with 16-byte blocks.
+ * Resolves false when the card refuses the key, or refuses the algorithm (6A86: its key is
+ * of another algorithm). Without `algorithm` the card is asked (GET METADATA 9B; 3DES when
+ * it cannot say). `key` may be longer than the algorithm's key (per-card key material):
+ * its leading bytes are used.
+ */
+export async function authenticateManagementKey(
+  channel: ApduChannel,
+  key: Uint8Array,
+  algorithm?: ManagementKeyAlgorithm,
+): Promise<boolean> {
+  const alg = algorithm ?? (await learnCardCapabilities(channel, [])).managementKeyAlgorithm;
+  const algKey = managementKeyFromMaterial(key, alg);
+  if (!algKey) return false;
+  const witnessReply = await channel.send(requestWitness(alg));
   if (witnessReply.sw !== SW.OK) {
-    if (witnessReply.sw === SW.SECURITY_STATUS_NOT_SATISFIED) return false;
+    if (
+      witnessReply.sw === SW.SECURITY_STATUS_NOT_SATISFIED ||
+      witnessReply.sw === SW.INCORRECT_P1P2
+    )
+      return false;
     throw new CardStatusError(witnessReply.sw, 'GENERAL AUTHENTICATE (witness)');
   }
-  const witness = tdesDecryptBlock(key, parseWitnessReply(witnessReply.data));
-  const challenge = new Uint8Array(randomBytes(TDES_BLOCK_BYTES));
-  const reply = await channel.send(answerWitness(witness, challenge));
+  const witness = managementDecryptBlock(alg, algKey, parseWitnessReply(witnessReply.data, alg));
+  const challenge = new Uint8Array(randomBytes(challengeBlockBytes(alg)));
+  const reply = await channel.send(answerWitness(witness, challenge, alg));
   // A wrong key decrypts the witness to garbage, which the card rejects with 6982.
   if (reply.sw === SW.SECURITY_STATUS_NOT_SATISFIED || reply.sw === SW.INCORRECT_DATA) return false;
   if (reply.sw !== SW.OK) throw new CardStatusError(reply.sw, 'GENERAL AUTHENTICATE (challenge)');
   // Mutual: the card proves it holds the same key by encrypting our challenge.
-  if (!bytesEqual(parseChallengeResponse(reply.data), tdesEncryptBlock(key, challenge))) {
+  if (
+    !bytesEqual(parseChallengeResponse(reply.data), managementEncryptBlock(alg, algKey, challenge))
+  ) {
     throw new DeviceError('CARD_ERROR', 'card answered the management-key challenge wrongly');
   }
   return true;
 }
+
+/** Container ids of the objects this encoder writes (SP 800-73-4 Part 1 Table 2). */
+const DATA_GROUP_OF: ReadonlyArray<readonly [number, number, number]> = [
+  // [data group number, container id, object tag]
+  [1, CONTAINER_ID.CHUID, OBJECT_TAG.CHUID],
+  [2, CONTAINER_ID.CARD_CAPABILITY_CONTAINER, OBJECT_TAG.CARD_CAPABILITY_CONTAINER],
+  [3, CONTAINER_ID.CERT_PIV_AUTHENTICATION, OBJECT_TAG.CERT_PIV_AUTHENTICATION],
+];
 
 export async function personalizePivCard(
   transport: ApduTransport,
@@ -189,13 +242,19 @@ export async function personalizePivCard(
     }
   };
 
-  await run('select', async () => {
+  const selectAlgorithms = await run('select', async () => {
     const reply = await channel.send(selectPiv());
     if (reply.sw !== SW.OK) {
       throw new DeviceError(
         'CARD_NOT_SUPPORTED',
         `card has no PIV application (SELECT answered ${reply.sw.toString(16).toUpperCase()})`,
       );
+    }
+    try {
+      return parseApplicationProperties(reply.data).algorithms;
+    } catch {
+      // The property template is optional in practice; without it we learn nothing from it.
+      return [];
     }
   });
 
@@ -207,19 +266,47 @@ export async function personalizePivCard(
     throw new DeviceError('CARD_NOT_SUPPORTED', 'card reports neither a serial number nor a UID');
   });
 
-  let cardKey = factoryKey;
+  const capabilities: CardCapabilities = await run('learn-card', () =>
+    learnCardCapabilities(channel, selectAlgorithms),
+  );
+  const target = chooseManagementKeyAlgorithm(capabilities, request.managementKey);
+  if (target === undefined) {
+    throw new DeviceError(
+      'CARD_NOT_SUPPORTED',
+      `the card takes no management-key algorithm this encoder can use (card: ${capabilities.managementKeyAlgorithms.map(managementKeyName).join(', ')})`,
+    );
+  }
+
+  // Which key, in which algorithm, the card answered to: the factory key, or (a card an
+  // interrupted attempt of this same request left behind) its own per-card key.
+  let authenticatedWith: { perCard: boolean; algorithm: ManagementKeyAlgorithm } | undefined;
   await run('authenticate', async () => {
-    if (await authenticateManagementKey(channel, factoryKey)) return;
-    // Resume a card an interrupted attempt of this same request left with its new key.
-    if (await authenticateManagementKey(channel, request.managementKey)) {
-      cardKey = request.managementKey;
-      return;
+    const current = capabilities.managementKeyAlgorithm;
+    // Without metadata the algorithm is an assumption (3DES); try the card's others after it.
+    const factoryAlgorithms = capabilities.metadata
+      ? [current]
+      : [current, ...capabilities.managementKeyAlgorithms.filter((a) => a !== current)];
+    if (capabilities.managementKeyIsDefault !== false) {
+      for (const alg of factoryAlgorithms) {
+        if (managementKeyFromMaterial(factoryKey, alg) === undefined) continue;
+        if (await authenticateManagementKey(channel, factoryKey, alg)) {
+          authenticatedWith = { perCard: false, algorithm: alg };
+          return;
+        }
+      }
+    }
+    for (const alg of [...new Set([current, target, ...factoryAlgorithms])]) {
+      if (await authenticateManagementKey(channel, request.managementKey, alg)) {
+        authenticatedWith = { perCard: true, algorithm: alg };
+        return;
+      }
     }
     throw new DeviceError(
       'CARD_ERROR',
-      'authenticate: card refuses the factory management key (already personalised?)',
+      `authenticate: card refuses the factory management key (${factoryAlgorithms.map(managementKeyName).join(', ')}) and this card's own key (already personalised?)`,
     );
   });
+  const session = authenticatedWith!;
 
   await run('verify-pin', async () => {
     const first = await channel.send(verifyPin(FACTORY_PIN));
@@ -247,20 +334,46 @@ export async function personalizePivCard(
   // SET PIN RETRIES resets PIN and PUK to the factory values and drops the PIN status.
   let pinVerified = false;
 
+  let managementKeyAlgorithm: ManagementKeyAlgorithm = session.algorithm;
   await run('set-management-key', async () => {
-    if (cardKey !== request.managementKey) {
-      await channel.call(setManagementKey(request.managementKey), 'SET MANAGEMENT KEY');
+    if (session.perCard) return;
+    // Best first; the algorithm the card authenticated with is known to work as a last resort.
+    const candidates = capabilities.managementKeyAlgorithms.slice(
+      capabilities.managementKeyAlgorithms.indexOf(target),
+    );
+    if (!candidates.includes(session.algorithm)) candidates.push(session.algorithm);
+    for (const alg of candidates) {
+      const key = managementKeyFromMaterial(request.managementKey, alg);
+      if (!key) continue;
+      const reply = await channel.send(setManagementKey(key, alg));
+      if (reply.sw === SW.OK) {
+        managementKeyAlgorithm = alg;
+        return;
+      }
+      // 6A80: the card does not take that algorithm after all; try the next one.
+      if (reply.sw !== SW.INCORRECT_DATA) throw new CardStatusError(reply.sw, 'SET MANAGEMENT KEY');
     }
+    throw new DeviceError(
+      'CARD_NOT_SUPPORTED',
+      `set-management-key: the card takes none of ${candidates.map(managementKeyName).join(', ')} for its management key`,
+    );
   });
 
-  const chuid = encodeChuid({
+  const signer = request.contentSigner;
+  const chuidFields = {
     fascn: encodeFascn(nonFederalFascn(request.cardNumber)),
     guid: request.guid,
     expiry: chuidExpiry(request.expiryDate),
-    issuerSignature: new Uint8Array(0),
+  };
+  const chuid = await run('write-chuid', async () => {
+    const issuerSignature = signer
+      ? await signer.signChuid(chuidSignedContent(chuidFields))
+      : new Uint8Array(0);
+    const content = encodeChuid({ ...chuidFields, issuerSignature });
+    await channel.call(putData(OBJECT_TAG.CHUID, content), 'PUT DATA CHUID');
+    return content;
   });
   const ccc = encodeCcc(request.guid);
-  await run('write-chuid', () => channel.call(putData(OBJECT_TAG.CHUID, chuid), 'PUT DATA CHUID'));
   await run('write-ccc', () =>
     channel.call(putData(OBJECT_TAG.CARD_CAPABILITY_CONTAINER, ccc), 'PUT DATA CCC'),
   );
@@ -281,6 +394,26 @@ export async function personalizePivCard(
       digital.issueCertificate({
         algorithm: digital.algorithm,
         publicKeySpkiDer: spki,
+        chipSerial,
+        attest: async (): Promise<CardAttestation | undefined> => {
+          try {
+            const statement = await channel.send(attestKey(KEY_REF.PIV_AUTHENTICATION));
+            if (statement.sw === SW.INS_NOT_SUPPORTED) return undefined;
+            if (statement.sw !== SW.OK) throw new CardStatusError(statement.sw, 'ATTEST 9A');
+            const container = await channel.send(getData(OBJECT_TAG.ATTESTATION_CERTIFICATE));
+            if (container.sw === SW.NOT_FOUND) return undefined;
+            if (container.sw !== SW.OK)
+              throw new CardStatusError(container.sw, 'GET DATA attestation certificate');
+            return {
+              statementDer: statement.data,
+              attestationCertificateDer: decodeCertificateContainer(
+                parseGetDataReply(container.data),
+              ).certificateDer,
+            };
+          } catch (error) {
+            throw stepError('issue-certificate', error);
+          }
+        },
         signWithCardKey: async (data) => {
           try {
             if (!pinVerified) {
@@ -307,6 +440,28 @@ export async function personalizePivCard(
     );
   }
 
+  let securityObject: Uint8Array | undefined;
+  if (signer) {
+    securityObject = await run('write-security-object', async () => {
+      const written = new Map<number, Uint8Array>([
+        [OBJECT_TAG.CHUID, chuid],
+        [OBJECT_TAG.CARD_CAPABILITY_CONTAINER, ccc],
+      ]);
+      if (certificateDer)
+        written.set(OBJECT_TAG.CERT_PIV_AUTHENTICATION, encodeCertificateContainer(certificateDer));
+      const groups: SecurityObjectDataGroup[] = DATA_GROUP_OF.filter(([, , tag]) =>
+        written.has(tag),
+      ).map(([dataGroup, containerId, tag]) => ({
+        dataGroup,
+        containerId,
+        content: written.get(tag)!,
+      }));
+      const content = encodeSecurityObject(groups, await signer.signSecurityObject(groups));
+      await channel.call(putData(OBJECT_TAG.SECURITY_OBJECT, content), 'PUT DATA Security Object');
+      return content;
+    });
+  }
+
   await run('change-pin', () =>
     channel.call(changeReferenceData('PIN', FACTORY_PIN, request.pin), 'CHANGE REFERENCE DATA PIN'),
   );
@@ -325,6 +480,12 @@ export async function personalizePivCard(
       await channel.call(getData(OBJECT_TAG.CARD_CAPABILITY_CONTAINER), 'GET DATA CCC'),
     );
     if (!bytesEqual(storedCcc, ccc)) throw mismatch('CCC');
+    if (securityObject) {
+      const stored = parseGetDataReply(
+        await channel.call(getData(OBJECT_TAG.SECURITY_OBJECT), 'GET DATA Security Object'),
+      );
+      if (!bytesEqual(stored, securityObject)) throw mismatch('Security Object');
+    }
     if (certificateDer && publicKeySpkiDer) {
       const container = parseGetDataReply(
         await channel.call(getData(OBJECT_TAG.CERT_PIV_AUTHENTICATION), 'GET DATA certificate 9A'),
@@ -370,7 +531,9 @@ export async function personalizePivCard(
     const verified = await channel.send(verifyPin(request.pin));
     if (verified.sw !== SW.OK)
       throw new DeviceError('CARD_VERIFY_FAILED', 'read-back: the new PIN does not verify');
-    if (!(await authenticateManagementKey(channel, request.managementKey))) {
+    if (
+      !(await authenticateManagementKey(channel, request.managementKey, managementKeyAlgorithm))
+    ) {
       throw new DeviceError(
         'CARD_VERIFY_FAILED',
         'read-back: the per-card management key does not authenticate',
@@ -380,9 +543,12 @@ export async function personalizePivCard(
 
   const result: PersonalizationResult = {
     chipSerial,
+    managementKeyAlgorithm: managementKeyName(managementKeyAlgorithm),
+    signedObjects: signer !== undefined,
     apdusExchanged: channel.apdusExchanged,
     bytesOnWire: channel.bytesOnWire,
   };
+  if (capabilities.version !== undefined) result.cardVersion = capabilities.version;
   if (certificateDer) result.certificateDer = certificateDer;
   return result;
 }

@@ -34,15 +34,26 @@ import {
   findTlv,
   type DecodedCommandApdu,
 } from './apdu-codec.js';
+import { FACTORY_MANAGEMENT_KEY, FACTORY_PIN, FACTORY_PUK, INS } from './piv-commands.js';
 import {
-  FACTORY_MANAGEMENT_KEY,
-  FACTORY_PIN,
-  FACTORY_PUK,
-  INS,
-  TDES_BLOCK_BYTES,
-  TDES_KEY_BYTES,
-  tdesEncryptBlock,
-} from './piv-commands.js';
+  challengeBlockBytes,
+  isManagementKeyAlgorithm,
+  managementEncryptBlock,
+  managementKeyBytes,
+  type ManagementKeyAlgorithm,
+} from './management-key-algorithm.js';
+import {
+  DEFAULT_CARD_PROFILE,
+  simulatedCardProfile,
+  type SimulatedCardProfile,
+} from './simulated-card-profiles.js';
+import {
+  buildAttestationStatement,
+  createCardAttestationKey,
+  createSimulatedAttestationAuthority,
+  type CardAttestationKey,
+  type SimulatedAttestationCa,
+} from './simulated-attestation.js';
 import {
   ALGORITHM,
   KEY_REF,
@@ -51,6 +62,7 @@ import {
   PIN_BLOCK_BYTES,
   PIN_PROTECTED_OBJECTS,
   PIV_AID,
+  encodeCertificateContainer,
   encodeDiscoveryObject,
   encodePinBlock,
   objectTagFromBytes,
@@ -70,7 +82,19 @@ export interface SimulatedCard {
 export interface SimulatedPivCardOptions {
   /** Serial number reported by GET SERIAL; random 8 digits by default. */
   serial?: number;
-  /** Firmware version reported by GET VERSION. Default 5.4.3 (a YubiKey-compatible card). */
+  /** The card generation to play (default `yubikey-5.4`); see simulated-card-profiles.ts. */
+  profile?: SimulatedCardProfile | string;
+  /**
+   * The attestation CA that certifies this card's F9 key (profiles with attestation). By
+   * default a TEST authority made once per process (emulatorAttestationAuthority()).
+   */
+  attestationCa?: SimulatedAttestationCa;
+  /**
+   * Test hook: what ATTEST returns instead of the genuine statement (a forged or mismatched
+   * one), so tests can show the CA refusing it on the real PC/SC path.
+   */
+  replaceAttestation?: (genuine: Uint8Array, card: SimulatedPivCard) => Uint8Array;
+  /** Firmware version reported by GET VERSION; overrides the profile's. */
   version?: readonly [number, number, number];
   /** Largest data object the card stores, in bytes (YubiKey: 3052). */
   maxObjectBytes?: number;
@@ -106,11 +130,22 @@ export interface SimulatedPivCardSnapshot {
   pinIsDefault: boolean;
   pukIsDefault: boolean;
   managementKeyIsDefault: boolean;
+  managementKeyAlgorithm: number;
   keySlots: number[];
   objectTags: number[];
 }
 
 export const DEFAULT_CARD_VERSION = [5, 4, 3] as const;
+export const ATTESTATION_CERTIFICATE_OBJECT = OBJECT_TAG.ATTESTATION_CERTIFICATE;
+
+let processAttestationAuthority: ReturnType<typeof createSimulatedAttestationAuthority> | undefined;
+/** The TEST attestation authority emulated cards use unless given one (one per process). */
+export function emulatorAttestationAuthority(): ReturnType<
+  typeof createSimulatedAttestationAuthority
+> {
+  processAttestationAuthority ??= createSimulatedAttestationAuthority();
+  return processAttestationAuthority;
+}
 const DEFAULT_MAX_OBJECT_BYTES = 3052;
 const DEFAULT_PIN_RETRIES = 3;
 const DEFAULT_PUK_RETRIES = 3;
@@ -148,13 +183,17 @@ const pinBlockValid = (block: Uint8Array): boolean => {
 export class SimulatedPivCard implements SimulatedCard {
   readonly atr = emulatorAtr();
   readonly serial: number;
-  private readonly version: readonly [number, number, number];
+  readonly profile: SimulatedCardProfile;
+  private readonly version: readonly [number, number, number] | undefined;
   private readonly maxObjectBytes: number;
+  private readonly attestationKey: CardAttestationKey | undefined;
+  private readonly replaceAttestation: SimulatedPivCardOptions['replaceAttestation'];
 
   // Persistent (non-volatile) state.
   private pin!: RetryCounter;
   private puk!: RetryCounter;
   private managementKey!: Uint8Array;
+  private managementKeyAlgorithm!: ManagementKeyAlgorithm;
   private keys = new Map<number, CardKey>();
   private objects = new Map<number, Uint8Array>();
 
@@ -169,8 +208,21 @@ export class SimulatedPivCard implements SimulatedCard {
 
   constructor(options: SimulatedPivCardOptions = {}) {
     this.serial = options.serial ?? 10_000_000 + (randomBytes(4).readUInt32BE(0) % 90_000_000);
-    this.version = options.version ?? DEFAULT_CARD_VERSION;
+    this.profile =
+      typeof options.profile === 'object'
+        ? options.profile
+        : simulatedCardProfile(options.profile ?? DEFAULT_CARD_PROFILE);
+    this.version = options.version ?? this.profile.version;
     this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+    this.replaceAttestation = options.replaceAttestation;
+    // The F9 key and its certificate are made at the factory and survive RESET (Yubico:
+    // "even a factory reset does not recover" an overwritten one, so RESET keeps it).
+    this.attestationKey = this.profile.attestation
+      ? createCardAttestationKey(
+          options.attestationCa ?? emulatorAttestationAuthority().issuer,
+          this.serial,
+        )
+      : undefined;
     this.factoryReset();
   }
 
@@ -200,7 +252,10 @@ export class SimulatedPivCard implements SimulatedCard {
       pukRetriesTotal: this.puk.total,
       pinIsDefault: bytesEqual(this.pin.value, encodePinBlock(FACTORY_PIN, 'PIN')),
       pukIsDefault: bytesEqual(this.puk.value, encodePinBlock(FACTORY_PUK, 'PUK')),
-      managementKeyIsDefault: bytesEqual(this.managementKey, FACTORY_MANAGEMENT_KEY),
+      managementKeyIsDefault:
+        bytesEqual(this.managementKey, FACTORY_MANAGEMENT_KEY) &&
+        this.managementKeyAlgorithm === this.profile.factoryManagementKeyAlgorithm,
+      managementKeyAlgorithm: this.managementKeyAlgorithm,
       keySlots: [...this.keys.keys()].sort((a, b) => a - b),
       objectTags: [...this.objects.keys()].sort((a, b) => a - b),
     };
@@ -272,8 +327,15 @@ export class SimulatedPivCard implements SimulatedCard {
       remaining: DEFAULT_PUK_RETRIES,
     };
     this.managementKey = FACTORY_MANAGEMENT_KEY.slice();
+    this.managementKeyAlgorithm = this.profile.factoryManagementKeyAlgorithm;
     this.keys = new Map();
     this.objects = new Map([[OBJECT_TAG.DISCOVERY, encodeDiscoveryObject()]]);
+    if (this.attestationKey) {
+      this.objects.set(
+        ATTESTATION_CERTIFICATE_OBJECT,
+        encodeCertificateContainer(this.attestationKey.certificateDer),
+      );
+    }
     this.clearVolatile();
   }
 
@@ -332,6 +394,7 @@ export class SimulatedPivCard implements SimulatedCard {
       case INS.GET_DATA:
         return this.getData(c);
       case INS.GET_VERSION:
+        if (!this.version) return { sw: SW.INS_NOT_SUPPORTED };
         return { data: Uint8Array.from(this.version), sw: SW.OK };
       case INS.GET_SERIAL:
         return { data: bigintToBytes(BigInt(this.serial), 4), sw: SW.OK };
@@ -342,7 +405,10 @@ export class SimulatedPivCard implements SimulatedCard {
       case INS.RESET:
         return this.resetApplication();
       case INS.GET_METADATA:
+        if (!this.profile.metadata) return { sw: SW.INS_NOT_SUPPORTED };
         return this.getMetadata(c);
+      case INS.ATTEST:
+        return this.attest(c);
       case INS.IMPORT_KEY:
         return this.importKey(c);
       default:
@@ -372,9 +438,7 @@ export class SimulatedPivCard implements SimulatedCard {
       encodeTlv(
         0xac,
         concatBytes(
-          encodeTlv(0x80, [ALGORITHM.TDEA_3KEY]),
-          encodeTlv(0x80, [ALGORITHM.RSA_2048]),
-          encodeTlv(0x80, [ALGORITHM.ECC_P256]),
+          ...this.profile.advertisedAlgorithms.map((alg) => encodeTlv(0x80, [alg])),
           encodeTlv(0x06, [0x00]),
         ),
       ),
@@ -462,17 +526,20 @@ export class SimulatedPivCard implements SimulatedCard {
     algorithm: number,
     items: ReturnType<typeof decodeTlvs>,
   ): ResponseParts {
-    if (algorithm !== ALGORITHM.TDEA_3KEY) return { sw: SW.INCORRECT_P1P2 };
+    // P1 must name the algorithm of the key the card holds (SP 800-73-4 Part 2 §3.2.4).
+    if (algorithm !== this.managementKeyAlgorithm) return { sw: SW.INCORRECT_P1P2 };
+    const blockBytes = challengeBlockBytes(algorithm);
     const witness = findTlv(items, 0x80);
     const challenge = findTlv(items, 0x81);
     const response = findTlv(items, 0x82);
-    const encrypt = (block: Uint8Array): Uint8Array => tdesEncryptBlock(this.managementKey, block);
+    const encrypt = (block: Uint8Array): Uint8Array =>
+      managementEncryptBlock(algorithm, this.managementKey, block);
     if (witness && witness.length === 0 && !challenge) {
       this.managementAuthenticated = false;
-      this.pendingWitness = new Uint8Array(randomBytes(TDES_BLOCK_BYTES));
+      this.pendingWitness = new Uint8Array(randomBytes(blockBytes));
       return { data: encodeTlv(0x7c, encodeTlv(0x80, encrypt(this.pendingWitness))), sw: SW.OK };
     }
-    if (witness && witness.length === TDES_BLOCK_BYTES && challenge?.length === TDES_BLOCK_BYTES) {
+    if (witness && witness.length === blockBytes && challenge?.length === blockBytes) {
       const expected = this.pendingWitness;
       this.pendingWitness = null;
       if (!expected || !bytesEqual(expected, witness))
@@ -482,10 +549,10 @@ export class SimulatedPivCard implements SimulatedCard {
     }
     if (challenge && challenge.length === 0 && !witness) {
       this.managementAuthenticated = false;
-      this.pendingChallenge = new Uint8Array(randomBytes(TDES_BLOCK_BYTES));
+      this.pendingChallenge = new Uint8Array(randomBytes(blockBytes));
       return { data: encodeTlv(0x7c, encodeTlv(0x81, this.pendingChallenge)), sw: SW.OK };
     }
-    if (response && response.length === TDES_BLOCK_BYTES && !witness && !challenge) {
+    if (response && response.length === blockBytes && !witness && !challenge) {
       const expected = this.pendingChallenge;
       this.pendingChallenge = null;
       if (!expected || !bytesEqual(encrypt(expected), response))
@@ -645,14 +712,17 @@ export class SimulatedPivCard implements SimulatedCard {
     if (c.p1 !== 0xff || (c.p2 !== 0xff && c.p2 !== 0xfe)) return { sw: SW.INCORRECT_P1P2 };
     const [algorithm, reference, length] = [c.data[0], c.data[1], c.data[2]];
     if (
-      algorithm !== ALGORITHM.TDEA_3KEY ||
+      algorithm === undefined ||
+      !isManagementKeyAlgorithm(algorithm) ||
+      !this.profile.managementKeyAlgorithms.includes(algorithm) ||
       reference !== KEY_REF.MANAGEMENT ||
-      length !== TDES_KEY_BYTES
+      length !== managementKeyBytes(algorithm) ||
+      c.data.length !== 3 + length
     ) {
       return { sw: SW.INCORRECT_DATA };
     }
-    if (c.data.length !== 3 + TDES_KEY_BYTES) return { sw: SW.INCORRECT_DATA };
     this.managementKey = c.data.slice(3);
+    this.managementKeyAlgorithm = algorithm;
     return { sw: SW.OK };
   }
 
@@ -695,7 +765,7 @@ export class SimulatedPivCard implements SimulatedCard {
     if (ref === KEY_REF.MANAGEMENT) {
       return {
         data: concatBytes(
-          encodeTlv(0x01, [ALGORITHM.TDEA_3KEY]),
+          encodeTlv(0x01, [this.managementKeyAlgorithm]),
           encodeTlv(0x02, [0x00, TOUCH_POLICY_NEVER]),
           encodeTlv(0x05, [bytesEqual(this.managementKey, FACTORY_MANAGEMENT_KEY) ? 1 : 0]),
         ),
@@ -717,6 +787,40 @@ export class SimulatedPivCard implements SimulatedCard {
         encodeTlv(0x03, [key.origin]),
         encodeTlv(0x04, key.publicTemplate),
       ),
+      sw: SW.OK,
+    };
+  }
+
+  private pinPolicyOf(slot: number): number {
+    return slot === KEY_REF.CARD_AUTHENTICATION
+      ? PIN_POLICY.NEVER
+      : slot === KEY_REF.DIGITAL_SIGNATURE
+        ? PIN_POLICY.ALWAYS
+        : PIN_POLICY.ONCE;
+  }
+
+  /**
+   * ATTEST (YubiKey 4.3+): a certificate for a key generated on the card, signed by the F9
+   * key. Needs no PIN or management key. Imported keys are not attested; the status word for
+   * that (6A80) and for an empty slot (6A88) are OUR GUESS from yubico-piv-tool reporting a
+   * failure without naming them; a card that cannot attest at all answers 6D00.
+   */
+  private attest(c: DecodedCommandApdu): ResponseParts {
+    if (!this.attestationKey) return { sw: SW.INS_NOT_SUPPORTED };
+    if (c.p2 !== 0x00 || !ASYMMETRIC_SLOTS.has(c.p1)) return { sw: SW.INCORRECT_P1P2 };
+    const key = this.keys.get(c.p1);
+    if (!key) return { sw: SW.REFERENCED_DATA_NOT_FOUND };
+    if (key.origin !== 1) return { sw: SW.INCORRECT_DATA };
+    const statement = buildAttestationStatement(this.attestationKey, {
+      slot: c.p1,
+      slotPublicKey: key.publicKey,
+      firmware: this.version ?? [0, 0, 0],
+      ...(this.profile.attestationSerial ? { serial: this.serial } : {}),
+      pinPolicy: this.pinPolicyOf(c.p1),
+      touchPolicy: TOUCH_POLICY_NEVER,
+    });
+    return {
+      data: this.replaceAttestation ? this.replaceAttestation(statement, this) : statement,
       sw: SW.OK,
     };
   }

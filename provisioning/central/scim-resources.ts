@@ -58,6 +58,13 @@ export const cardSchema = new SchemaDefinition('Card', SCIM.card, 'A card object
   text('certificate', { description: 'DER, base64' }),
   text('certificateSerial'),
   text('revocationReason'),
+  new Attribute(
+    'complex',
+    'attestation',
+    { description: 'Key attestation checked before the key was certified' },
+    [text('outcome'), text('detail')],
+  ),
+  text('managementKeyAlgorithm'),
   text('device'),
   ref('holder'),
   ref('request'),

@@ -8,12 +8,27 @@
  * their GET RESPONSE pieces) — measured on the same run. The rest is the read-back
  * verification and the serial number read. `payloadBytes` is the PUT DATA command data:
  * the data objects written (CHUID, CCC, certificate container) with their 5C/53 wrappers.
+ *
+ * Per emulated card generation (simulated-card-profiles.ts): every card's CHUID is signed
+ * and it gets a Security Object (both CMS SignedData, so they dominate the payload), and
+ * for Digital ID the CA asks the card to attest its key (ATTEST + the F9 certificate) where
+ * the card can. Learning the card (GET VERSION, GET METADATA) and attestation count as
+ * overhead above the minimum: a card with a known 3DES key and no CA check would not need them.
  */
 import { performance } from 'node:perf_hooks';
 import type { ApduTransport } from '../../drivers/encoder/apdu-channel.js';
 import { personalizePivCard } from '../../drivers/encoder/piv-personalization.js';
-import type { KeyAlgorithm, PersonalizationRequest } from '../../drivers/encoder/piv-encoder.js';
+import type {
+  DigitalIdPersonalization,
+  KeyAlgorithm,
+  PersonalizationRequest,
+} from '../../drivers/encoder/piv-encoder.js';
 import { SimulatedPivCard } from '../../drivers/encoder/simulated-piv-card.js';
+import {
+  SIMULATED_CARD_PROFILE_NAMES,
+  type SimulatedCardProfileName,
+} from '../../drivers/encoder/simulated-card-profiles.js';
+import { createSimulatedAttestationAuthority } from '../../drivers/encoder/simulated-attestation.js';
 import { TestCertificateAuthority } from '../support/test-certificate-authority.js';
 
 interface Exchange {
@@ -63,11 +78,14 @@ function necessary(exchanges: readonly Exchange[]): boolean[] {
   });
 }
 
+const attestationAuthority = createSimulatedAttestationAuthority('bench');
+
 async function measure(
   kind: 'physical' | KeyAlgorithm,
   ca: TestCertificateAuthority,
+  profile: SimulatedCardProfileName = 'yubikey-5.4',
 ): Promise<Record<string, unknown>> {
-  const card = new SimulatedPivCard();
+  const card = new SimulatedPivCard({ profile, attestationCa: attestationAuthority.issuer });
   card.powerOn();
   const exchanges: Exchange[] = [];
   const transport: ApduTransport = {
@@ -86,7 +104,8 @@ async function measure(
     pinRetries: 5,
     pukRetries: 3,
     managementKey: Uint8Array.from({ length: 24 }, (_, i) => 0x40 + i),
-    ...(kind === 'physical' ? {} : { digital: ca.digital('Bench Holder', kind) }),
+    contentSigner: ca.contentSigner(),
+    ...(kind === 'physical' ? {} : { digital: attesting(ca.digital('Bench Holder', kind)) }),
   };
   const started = performance.now();
   const result = await personalizePivCard(transport, request);
@@ -98,6 +117,7 @@ async function measure(
     .filter((e) => e.command[1] === 0xdb)
     .reduce((n, e) => n + e.command.length - 5, 0);
   return {
+    managementKeyAlgorithm: result.managementKeyAlgorithm,
     apdusExchanged: result.apdusExchanged,
     bytesOnWire: result.bytesOnWire,
     minimumApdus: minimum.length,
@@ -112,11 +132,30 @@ async function measure(
   };
 }
 
+/** The CA's side of attestation: ask the card for its statement before certifying. */
+function attesting(digital: DigitalIdPersonalization): DigitalIdPersonalization {
+  return {
+    algorithm: digital.algorithm,
+    issueCertificate: async (request) => {
+      await request.attest?.();
+      return digital.issueCertificate(request);
+    },
+  };
+}
+
 export async function runEncoderBench(): Promise<Record<string, unknown>> {
   const ca = new TestCertificateAuthority();
+  const perProfile: Record<string, unknown> = {};
+  for (const profile of SIMULATED_CARD_PROFILE_NAMES) {
+    perProfile[profile] = {
+      physicalId: await measure('physical', ca, profile),
+      digitalIdEccP256: await measure('ECCP256', ca, profile),
+    };
+  }
   return {
     encoderPhysicalId: await measure('physical', ca),
     encoderDigitalIdEccP256: await measure('ECCP256', ca),
     encoderDigitalIdRsa2048: await measure('RSA2048', ca),
+    encoderPerCardGeneration: perProfile,
   };
 }

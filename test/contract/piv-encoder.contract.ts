@@ -24,6 +24,10 @@ export interface PivEncoderRig {
 }
 
 let sequence = 0;
+const contractContentSigner = new TestCertificateAuthority(
+  'contract content signer',
+).contentSigner();
+
 export function testRequest(
   overrides: Partial<PersonalizationRequest> = {},
 ): PersonalizationRequest {
@@ -40,6 +44,7 @@ export function testRequest(
     pinRetries: 5,
     pukRetries: 3,
     managementKey: Uint8Array.from({ length: 24 }, (_, i) => (i * 7 + sequence) & 0xff),
+    contentSigner: contractContentSigner,
     ...overrides,
   };
 }

@@ -95,7 +95,7 @@ describe('every process, request to collected', () => {
 });
 
 describe('Digital ID without a certificate authority', () => {
-  it('fails production with "no certificate authority configured" and spoils no card', async () => {
+  it('fails production of every card with "no certificate authority configured" and spoils no card', async () => {
     const t = await buildTestApp({ certificates: null });
     try {
       const crew = await crewFor(t);
@@ -114,7 +114,7 @@ describe('Digital ID without a certificate authority', () => {
       expect(after.request.state).toBe('production_failed');
       expect(after.request.stateReason).toBe('no certificate authority configured');
       expect(after.attempts[0]).toMatchObject({ outcome: 'failed', spoiledCards: 0 });
-      // Physical ID still works on the same device.
+      // Physical ID needs the CA too: its CHUID is signed by the CA's content signer.
       const physical = await produceCard(
         t,
         crew.officer,
@@ -125,7 +125,10 @@ describe('Digital ID without a certificate authority', () => {
         post(t, crew.producer, `/api/requests/${physical.id}/production`, { mode: 'single' }),
       );
       await t.appliance.services.production.whenIdle();
-      expect((await getRequest(t, crew.officer, physical.id)).request.state).toBe('produced');
+      const refused = await getRequest(t, crew.officer, physical.id);
+      expect(refused.request.state).toBe('production_failed');
+      expect(refused.request.stateReason).toBe('no certificate authority configured');
+      expect(refused.attempts[0]).toMatchObject({ outcome: 'failed', spoiledCards: 0 });
     } finally {
       await t.dispose();
     }

@@ -24,7 +24,13 @@ import type {
 import { silentLogger } from '../../appliance/src/services/ports.js';
 import { SqliteStore } from '../../appliance/src/store/sqlite-store.js';
 import { SqliteCaStateStore } from '../../appliance/src/store/sqlite-ca-state-store.js';
-import { LocalCertificateAuthority, configuredProfiles } from '../../appliance/src/ca/index.js';
+import 'reflect-metadata';
+import { X509Certificate } from '@peculiar/x509';
+import {
+  CardAttestationVerifier,
+  LocalCertificateAuthority,
+  configuredProfiles,
+} from '../../appliance/src/ca/index.js';
 import { CaCertificateIssuer } from '../../appliance/src/services/ca-certificate-issuer.js';
 import type { IdentityManagerClient } from '../../appliance/src/services/sync/identity-manager-client.js';
 import type { SecretEscrow } from '../../appliance/src/core/secret-escrow.js';
@@ -47,6 +53,8 @@ export interface TestAppOptions {
   centralClient?: IdentityManagerClient | null;
   /** The centre's PUK escrow key. */
   escrow?: SecretEscrow | null;
+  /** Attestation roots (and intermediates), DER, the CA checks card keys against. */
+  attestationRoots?: readonly Uint8Array[];
 }
 
 export interface TestApp {
@@ -117,8 +125,18 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     leds,
     renderer: options.renderer ?? cardArtworkRenderer,
     certificates: ca
-      ? new CaCertificateIssuer(ca, configuredProfiles(config.certificateProfiles))
+      ? new CaCertificateIssuer(
+          ca,
+          configuredProfiles(config.certificateProfiles),
+          options.attestationRoots?.length
+            ? new CardAttestationVerifier(
+                options.attestationRoots.map((der) => new X509Certificate(Buffer.from(der))),
+                () => clock.now(),
+              )
+            : null,
+        )
       : (options.certificates ?? null),
+    contentSigner: ca,
     revocation: ca,
     deviceSecret: loadOrCreateDeviceSecret(stateDir),
     centralClient: options.centralClient ?? null,

@@ -150,8 +150,20 @@ export class FakePivEncoder implements PivEncoder {
         signWithCardKey: async (data) => new Uint8Array(sign('sha256', data, privateKey)),
       });
     }
+    // Sign what a real card would carry, so the appliance's content signer runs here too.
+    let signedObjects = false;
+    if (request.contentSigner) {
+      await request.contentSigner.signChuid(request.guid);
+      await request.contentSigner.signSecurityObject([
+        { dataGroup: 1, containerId: 0x3000, content: request.guid },
+        { dataGroup: 2, containerId: 0xdb00, content: request.guid },
+      ]);
+      signedObjects = true;
+    }
     this.chips.push(request);
     return {
+      managementKeyAlgorithm: 'AES-192',
+      signedObjects,
       chipSerial: (this.serial++).toString(16),
       ...(certificateDer ? { certificateDer } : {}),
       apdusExchanged: 0,

@@ -14,7 +14,12 @@ import {
   verify,
 } from 'node:crypto';
 import forge from 'node-forge';
-import type { DigitalIdPersonalization, KeyAlgorithm } from '../../drivers/encoder/piv-encoder.js';
+import type {
+  CardObjectSigner,
+  DigitalIdPersonalization,
+  KeyAlgorithm,
+} from '../../drivers/encoder/piv-encoder.js';
+import { signChuid, signSecurityObject } from '../../appliance/src/ca/card-object-signing.js';
 
 const { asn1 } = forge;
 
@@ -121,6 +126,15 @@ export class TestCertificateAuthority {
       ),
     ]);
     return new Uint8Array(Buffer.from(asn1.toDer(certificate).getBytes(), 'binary'));
+  }
+
+  /** Signs CHUIDs and Security Objects with this CA's own key and certificate. */
+  contentSigner(): CardObjectSigner {
+    const key = { certificateDer: this.certificateDer, privateKey: this.keys.privateKey };
+    return {
+      signChuid: async (content) => signChuid(key, content, new Date()),
+      signSecurityObject: async (groups) => signSecurityObject(key, groups, new Date()),
+    };
   }
 
   /** True when `certificateDer` was signed by this CA. */

@@ -12,7 +12,8 @@ export type CaErrorCode =
   | 'CA_UNSUPPORTED_KEY'
   | 'CA_PROOF_OF_POSSESSION_FAILED'
   | 'CA_INVALID_CERTIFICATE_REQUEST'
-  | 'CA_CERTIFICATE_NOT_FOUND';
+  | 'CA_CERTIFICATE_NOT_FOUND'
+  | 'CA_ATTESTATION_REFUSED';
 
 /** Base class of every error thrown by `appliance/src/ca`. */
 export class CaError extends Error {

@@ -38,6 +38,13 @@ import {
 } from './ca-state-directory.js';
 import { REVOCATION_REASONS, type CaStateStore, type RevocationReason } from './ca-state-store.js';
 import {
+  signChuid,
+  signSecurityObject,
+  type ContentSigningKey,
+  type DataGroupContent,
+} from './card-object-signing.js';
+import { loadOrCreateContentSigner } from './content-signer.js';
+import {
   assertValidProfile,
   maxValidityMs,
   type CertificateProfile,
@@ -186,6 +193,17 @@ export interface CertificateAuthority {
   chainPem(): string;
 }
 
+/**
+ * Signs card objects with the CA's content signer (card-object-signing.ts): the CHUID's
+ * issuer signature and the Security Object, each a CMS ContentInfo (DER).
+ */
+export interface CardObjectSigningAuthority {
+  signChuid(signedContent: Uint8Array): Promise<Uint8Array>;
+  signSecurityObject(groups: readonly DataGroupContent[]): Promise<Uint8Array>;
+  /** The content signer's certificate (DER), issued by the current issuing CA. */
+  contentSignerCertificateDer(): Uint8Array;
+}
+
 /** The issuing CA in use: its certificate, its issuers and its (non-extractable) signing key. */
 interface ActiveIssuingCa {
   readonly certificate: x509.X509Certificate;
@@ -218,8 +236,9 @@ interface ResolvedOptions {
 }
 
 /** A CA whose keys live on this device, sealed in its state directory. */
-export class LocalCertificateAuthority implements CertificateAuthority {
+export class LocalCertificateAuthority implements CertificateAuthority, CardObjectSigningAuthority {
   private issuing: ActiveIssuingCa;
+  private contentSigner: ContentSigningKey;
   /** Bumped by every change a CRL must reflect (revocation, new issuing CA). */
   private generation = 0;
   private cachedCrl: CachedCrl | undefined;
@@ -230,8 +249,10 @@ export class LocalCertificateAuthority implements CertificateAuthority {
     private readonly options: ResolvedOptions,
     private readonly directory: CaStateDirectory,
     issuing: ActiveIssuingCa,
+    contentSigner: ContentSigningKey,
   ) {
     this.issuing = issuing;
+    this.contentSigner = contentSigner;
   }
 
   /**
@@ -255,7 +276,25 @@ export class LocalCertificateAuthority implements CertificateAuthority {
       'issuing-ca',
       directory.filePath(ISSUING_CA_FILE),
     );
-    return new LocalCertificateAuthority(options, directory, issuing);
+    const contentSigner = await loadOrCreateContentSigner(directory, issuing, {
+      secretKey: options.secretKey,
+      organization: options.organization,
+      keyAlgorithm: options.keyAlgorithm,
+      now: options.clock(),
+    });
+    return new LocalCertificateAuthority(options, directory, issuing, contentSigner);
+  }
+
+  async signChuid(signedContent: Uint8Array): Promise<Uint8Array> {
+    return signChuid(this.contentSigner, signedContent, this.options.clock());
+  }
+
+  async signSecurityObject(groups: readonly DataGroupContent[]): Promise<Uint8Array> {
+    return signSecurityObject(this.contentSigner, groups, this.options.clock());
+  }
+
+  contentSignerCertificateDer(): Uint8Array {
+    return new Uint8Array(this.contentSigner.certificateDer);
   }
 
   chainPem(): string {
@@ -514,9 +553,17 @@ export class LocalCertificateAuthority implements CertificateAuthority {
         'issuing-ca',
         'the imported issuing CA',
       );
+      // The content signer follows its issuing CA (content-signer.ts).
+      const contentSigner = await loadOrCreateContentSigner(this.directory, issuing, {
+        secretKey: this.options.secretKey,
+        organization: this.options.organization,
+        keyAlgorithm: this.options.keyAlgorithm,
+        now,
+      });
       await this.directory.writeKeyFile(ISSUING_CA_FILE, file);
       await this.directory.removeRequestFile();
       this.issuing = issuing;
+      this.contentSigner = contentSigner;
       this.generation += 1;
     } finally {
       pkcs8.fill(0);

@@ -4,6 +4,7 @@
 // configuration fails the first issuance loudly instead of producing odd certificates.
 
 import { CertificateRequestError } from './ca-errors.js';
+import type { AttestationPolicy } from './card-attestation.js';
 
 export type CardType = 'employee' | 'contractor' | 'visitor';
 
@@ -42,6 +43,12 @@ export interface CertificateProfile {
    * (which already follows the card's validity).
    */
   readonly maxValidityDays: number;
+  /**
+   * Key attestation before certification (card-attestation.ts): `required` refuses a card
+   * that cannot attest; `when-supported` (default) checks every card that can and accepts
+   * one that cannot; `off` never asks.
+   */
+  readonly attestation?: AttestationPolicy;
 }
 
 const CARD_EKUS = [EKU_CLIENT_AUTH_OID, EKU_SMART_CARD_LOGON_OID] as const;
@@ -101,6 +108,14 @@ export function assertValidProfile(profile: CertificateProfile): void {
     if (!OID_PATTERN.test(oid)) {
       throw new CertificateRequestError(`${where}: ${JSON.stringify(oid)} is not an OID`);
     }
+  }
+  if (
+    profile.attestation !== undefined &&
+    !['required', 'when-supported', 'off'].includes(profile.attestation)
+  ) {
+    throw new CertificateRequestError(
+      `${where}: attestation must be required, when-supported or off`,
+    );
   }
   if (!Number.isInteger(profile.maxValidityDays) || profile.maxValidityDays < 1) {
     throw new CertificateRequestError(`${where}: maxValidityDays must be a positive integer`);

@@ -31,6 +31,7 @@ export {
   MAX_CLOCK_BEHIND_ISSUER_MS,
   LocalCertificateAuthority,
   type CaKeyAlgorithm,
+  type CardObjectSigningAuthority,
   type CardCertificateRequest,
   type CardHolder,
   type CertificateAuthority,
@@ -38,3 +39,20 @@ export {
   type IssuedCardCertificate,
   type IssuingCaImport,
 } from './certificate-authority.js';
+export {
+  ldsSecurityObject,
+  OID as CARD_OBJECT_OID,
+  type ContentSigningKey,
+  type DataGroupContent,
+} from './card-object-signing.js';
+export { CONTENT_SIGNER_FILE } from './content-signer.js';
+export {
+  AttestationRefusedError,
+  CardAttestationVerifier,
+  parsePemBundle,
+  YUBICO_ATTESTATION_OID,
+  type AttestationEvidence,
+  type AttestationOutcome,
+  type AttestationPolicy,
+  type AttestationRecord,
+} from './card-attestation.js';

@@ -20,7 +20,7 @@ const AES_KEY_BYTES = 32;
 const HKDF_INFO = 'cardkiosk ca private key v1';
 const HEADER_BYTES = MAGIC.length + 1 + SALT_BYTES + IV_BYTES + TAG_BYTES;
 
-export type SealedKeyRole = 'root-ca' | 'issuing-ca' | 'issuing-ca-request';
+export type SealedKeyRole = 'root-ca' | 'issuing-ca' | 'issuing-ca-request' | 'content-signer';
 
 /** Throws `InvalidSecretKeyError` unless the device secret is exactly 32 bytes. */
 export function assertDeviceSecret(secretKey: Uint8Array): void {

@@ -206,6 +206,10 @@ function replaced(e: OutboxEventRecord): Record<string, unknown> {
                 }),
               )
             : undefined,
+        attestation: str(p.attestation)
+          ? { outcome: p.attestation, detail: str(p.attestationDetail) }
+          : undefined,
+        managementKeyAlgorithm: str(p.managementKeyAlgorithm),
         pukEscrow: str(p.pukEscrow)
           ? { value: p.pukEscrow, keyId: str(p.pukEscrowKeyId) }
           : undefined,

@@ -97,6 +97,16 @@ export interface CardRecord {
   certificateSerial: string | null;
   /** Why the card was revoked or returned. */
   revocationReason: string | null;
+  /**
+   * Key attestation checked before the CA certified the card key (Digital ID):
+   * verified | not_supported | unverified | not_checked; null before production or for
+   * Physical ID.
+   */
+  attestation?: string | null;
+  /** The attestation check in plain words (root, serial, firmware, or why not). */
+  attestationDetail?: string | null;
+  /** Algorithm of the per-card management key on the chip ('3DES', 'AES-192', …). */
+  managementKeyAlgorithm?: string | null;
   pinRevealedAt: string | null;
   createdAt: string;
   updatedAt: string;

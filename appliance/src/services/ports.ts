@@ -3,7 +3,7 @@
  * and the certificate issuer. Implementations are chosen in main.ts.
  */
 import type { CardArtwork } from '../../../drivers/printer/card-printer.js';
-import type { KeyAlgorithm } from '../../../drivers/encoder/piv-encoder.js';
+import type { CardAttestation, KeyAlgorithm } from '../../../drivers/encoder/piv-encoder.js';
 import type { CardType } from '../core/workflow/processes.js';
 
 export interface Logger {
@@ -56,8 +56,26 @@ export interface CardCertificateRequest {
   algorithm: KeyAlgorithm;
   publicKeySpkiDer: Uint8Array;
   signWithCardKey(data: Uint8Array): Promise<Uint8Array>;
+  /** The chip serial the encoder read, checked against the attestation statement. */
+  chipSerial?: string;
+  /** Asks the card to attest the key; undefined when the card cannot. */
+  attest?(): Promise<CardAttestation | undefined>;
   notBefore: Date;
   notAfter: Date;
+}
+
+/** What the CA found out about the card key before certifying it (ca/card-attestation.ts). */
+export interface KeyAttestationRecord {
+  outcome: 'verified' | 'not_supported' | 'unverified' | 'not_checked';
+  detail: string;
+}
+
+/** The device CA's content signer, for the CHUID and the Security Object of every card. */
+export interface CardContentSigner {
+  signChuid(signedContent: Uint8Array): Promise<Uint8Array>;
+  signSecurityObject(
+    groups: readonly { dataGroup: number; content: Uint8Array }[],
+  ): Promise<Uint8Array>;
 }
 
 export type RevocationReason =
@@ -78,7 +96,9 @@ export interface CertificateRevocation {
 
 /** Step 6 of the seed: the CA issues a certificate for a key generated on the card. */
 export interface CardCertificateIssuer {
-  issue(
-    request: CardCertificateRequest,
-  ): Promise<{ certificateDer: Uint8Array; serialHex: string }>;
+  issue(request: CardCertificateRequest): Promise<{
+    certificateDer: Uint8Array;
+    serialHex: string;
+    attestation?: KeyAttestationRecord;
+  }>;
 }

@@ -19,7 +19,13 @@ import { needsCertificate } from '../core/workflow/processes.js';
 import { pinContext, pukContext, recordCardStatus } from './card-object-factory.js';
 import { cardLayoutInput, type SiteBranding } from './card-layout-input.js';
 import type { DomainEvents } from './domain-events.js';
-import type { CardArtworkRenderer, CardCertificateIssuer, Logger } from './ports.js';
+import type {
+  CardArtworkRenderer,
+  CardCertificateIssuer,
+  CardContentSigner,
+  KeyAttestationRecord,
+  Logger,
+} from './ports.js';
 import { newId, type WorkflowEngine } from './workflow-engine.js';
 
 export const NO_CA_REASON = 'no certificate authority configured';
@@ -33,6 +39,11 @@ export interface ProductionDeps {
   renderer: CardArtworkRenderer;
   /** Null until a CA is configured: Digital ID production then fails with NO_CA_REASON. */
   certificates: CardCertificateIssuer | null;
+  /**
+   * The CA's content signer for every card's CHUID and Security Object (Physical ID too).
+   * Null without a CA: then no card is produced (NO_CA_REASON).
+   */
+  contentSigner: CardContentSigner | null;
   sealer: SecretSealer;
   clock: Clock;
   events: DomainEvents;
@@ -197,6 +208,9 @@ export class ProductionService {
             chipSerial: result.chipSerial,
             certificateDer: result.certificateDer,
             certificateSerial: result.certificateSerial,
+            attestation: result.attestation?.outcome ?? null,
+            attestationDetail: result.attestation?.detail ?? null,
+            managementKeyAlgorithm: result.managementKeyAlgorithm,
             updatedAt: at,
           });
           await recordCardStatus(
@@ -205,7 +219,17 @@ export class ProductionService {
             'produced',
             'system',
             at,
-            { chipSerial: result.chipSerial, certificateSerial: result.certificateSerial },
+            {
+              chipSerial: result.chipSerial,
+              certificateSerial: result.certificateSerial,
+              managementKeyAlgorithm: result.managementKeyAlgorithm,
+              ...(result.attestation
+                ? {
+                    attestation: result.attestation.outcome,
+                    attestationDetail: result.attestation.detail,
+                  }
+                : {}),
+            },
             // The Identity Manager stores the certificate too (seed step 6).
             result.certificateDer
               ? {
@@ -268,14 +292,18 @@ export class ProductionService {
     chipSerial: string;
     certificateDer: Uint8Array | null;
     certificateSerial: string | null;
+    attestation: KeyAttestationRecord | null;
+    managementKeyAlgorithm: string;
     bytesSent: number;
   }> {
     const { printer, encoder, renderer, sealer } = this.deps;
     const process = this.deps.engine.process(request.processName);
     const digital = needsCertificate(process);
     const issuer = this.deps.certificates;
-    // Refuse before touching a blank, so a missing CA spoils nothing.
-    if (digital && !issuer) throw new ProductionFailure(NO_CA_REASON, false);
+    // Refuse before touching a blank, so a missing CA spoils nothing. Every card needs the
+    // CA's content signer: its CHUID is signed and it carries a Security Object.
+    const contentSigner = this.deps.contentSigner;
+    if ((digital && !issuer) || !contentSigner) throw new ProductionFailure(NO_CA_REASON, false);
     const person = await this.deps.store.read((tx) => tx.persons.get(request.personId));
     if (!person) throw new ProductionFailure('the card holder record is missing', false);
     if (!card.pinSealed)
@@ -296,6 +324,7 @@ export class ProductionService {
     let cardFed = false;
     let step: ProductionStep = 'feed';
     let certificateSerial: string | null = null;
+    let attestation: KeyAttestationRecord | null = null;
     try {
       await printer.insertToChipStation('contact');
       cardFed = true;
@@ -314,6 +343,7 @@ export class ProductionService {
         pinRetries: this.deps.pinRetries,
         pukRetries: this.deps.pukRetries,
         managementKey: this.deps.managementKeyFor(card.cardNumber),
+        contentSigner,
         ...(digital && issuer
           ? {
               digital: {
@@ -332,10 +362,13 @@ export class ProductionService {
                     algorithm: req.algorithm,
                     publicKeySpkiDer: req.publicKeySpkiDer,
                     signWithCardKey: req.signWithCardKey,
+                    ...(req.chipSerial !== undefined ? { chipSerial: req.chipSerial } : {}),
+                    ...(req.attest ? { attest: req.attest } : {}),
                     notBefore: this.deps.clock.now(),
                     notAfter,
                   });
                   certificateSerial = issued.serialHex;
+                  attestation = issued.attestation ?? null;
                   return issued.certificateDer;
                 },
               },
@@ -355,6 +388,8 @@ export class ProductionService {
         chipSerial: personalization.chipSerial,
         certificateDer: personalization.certificateDer ?? null,
         certificateSerial,
+        attestation,
+        managementKeyAlgorithm: personalization.managementKeyAlgorithm,
         bytesSent: printed.bytesSent,
       };
     } catch (err) {

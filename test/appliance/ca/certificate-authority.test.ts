@@ -29,6 +29,7 @@ import { unsealPrivateKey } from '../../../appliance/src/ca/sealed-private-key.j
 import {
   cardRequest,
   cardSignsChallenge,
+  createTestCa,
   DAY_MS,
   deviceSecret,
   generateCardKey,
@@ -474,6 +475,7 @@ describe('LocalCertificateAuthority', () => {
       expect((await stat(join(scratch.path, 'ca'))).mode & 0o777).toBe(0o700);
       const files = await stateFiles();
       expect(files.map((f) => f.split('/').pop()).sort()).toEqual([
+        'content-signer.json',
         'issuing-ca.json',
         'root-ca.json',
       ]);
@@ -481,7 +483,11 @@ describe('LocalCertificateAuthority', () => {
         expect((await stat(file)).mode & 0o777).toBe(0o600);
         const text = await readFile(file, 'utf8');
         expect(text).not.toContain('PRIVATE KEY');
-        const role = file.endsWith('root-ca.json') ? 'root-ca' : 'issuing-ca';
+        const role = file.endsWith('root-ca.json')
+          ? 'root-ca'
+          : file.endsWith('content-signer.json')
+            ? 'content-signer'
+            : 'issuing-ca';
         const sealed = Buffer.from(JSON.parse(text).sealedPrivateKey, 'base64');
         const pkcs8 = unsealPrivateKey(sealed, secretKey, role, file);
         const raw = await readFile(file);
@@ -539,5 +545,28 @@ describe('LocalCertificateAuthority', () => {
         ),
       ).toBe(true);
     });
+  });
+});
+
+describe('content signer', () => {
+  it('is issued by the issuing CA for PIV content signing, sealed, and the same after a restart', async () => {
+    const scratch = await scratchDir();
+    try {
+      const secretKey = deviceSecret();
+      const stateDir = join(scratch.path, 'ca');
+      const first = await createTestCa(stateDir, { secretKey });
+      const signer = new X509Certificate(Buffer.from(first.contentSignerCertificateDer()));
+      const issuing = new X509Certificate(splitPem(first.chainPem())[0]!);
+      expect(signer.checkIssued(issuing)).toBe(true);
+      expect(signer.verify(issuing.publicKey)).toBe(true);
+      expect(signer.keyUsage).toContain('2.16.840.1.101.3.6.7');
+      expect(signer.ca).toBe(false);
+      const again = await createTestCa(stateDir, { secretKey });
+      expect(Buffer.from(again.contentSignerCertificateDer())).toEqual(
+        Buffer.from(first.contentSignerCertificateDer()),
+      );
+    } finally {
+      await scratch.cleanup();
+    }
   });
 });

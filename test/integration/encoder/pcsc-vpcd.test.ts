@@ -24,7 +24,11 @@ import {
   SimulatedPivCard,
 } from '../../../drivers/encoder/simulated-piv-card.js';
 import { VpcdClient } from '../../../drivers/encoder/vpcd-client.js';
-import { encodeChuid, encodeFascn, nonFederalFascn } from '../../../drivers/encoder/piv-objects.js';
+import {
+  chuidSignedContent,
+  encodeFascn,
+  nonFederalFascn,
+} from '../../../drivers/encoder/piv-objects.js';
 import { toHex } from '../../../drivers/encoder/apdu-codec.js';
 import { describePivEncoderContract, testRequest } from '../../contract/piv-encoder.contract.js';
 import {
@@ -299,13 +303,13 @@ describe.sequential('conformance with OpenSC and yubico-piv-tool', () => {
 
       const status = await yk('-a', 'status');
       expect(status.status, status.stderr).toBe(0);
-      const chuid = encodeChuid({
+      // The CHUID as written, up to its issuer signature (which follows, tag 3E).
+      const signedPart = chuidSignedContent({
         fascn: encodeFascn(nonFederalFascn(request.cardNumber)),
         guid: request.guid,
         expiry: '20300630',
-        issuerSignature: new Uint8Array(0),
       });
-      expect(status.stdout).toContain(`CHUID:\t${toHex(chuid).toLowerCase()}`);
+      expect(status.stdout).toContain(`CHUID:\t${toHex(signedPart).toLowerCase()}3e`);
       expect(status.stdout).toContain('Serial Number:\t31415926');
       expect(status.stdout).toMatch(/Slot 9a:\s+Algorithm:\s+ECCP256/);
       expect(status.stdout).toContain('PIN tries left:\t5');

@@ -8,6 +8,7 @@ import { migration0015 } from './0015-scheduled-jobs.js';
 import { migration0016 } from './0016-certificate-holds.js';
 import { migration0017 } from './0017-card-lifecycle.js';
 import { migration0020 } from './0020-visits.js';
+import { migration0035 } from './0035-card-attestation.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0016,
   migration0017,
   migration0020,
+  migration0035,
 ];
