@@ -13,7 +13,11 @@ import type { AppOptions, AppServices } from '../app-services.js';
 import type { VisitServices } from '../../visits-composition.js';
 
 const Language = Type.Union([Type.Literal('en'), Type.Literal('nl')]);
-const TermsVersion = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const TermsVersion = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'SHA-256 (hex) of the terms text the walk-up accepted',
+  examples: ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+});
 const InvitationCode = Type.Object(
   { code: Type.String({ minLength: 8, maxLength: 40 }) },
   { additionalProperties: false },

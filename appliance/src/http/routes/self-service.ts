@@ -150,7 +150,13 @@ export const selfServiceRoutes: FastifyPluginAsyncTypebox<{
             photo: Type.Optional(PhotoInput),
             acceptTerms: Type.Literal(true, { description: 'the walk-up accepted the site terms' }),
             /** SHA-256 of the terms text shown (GET /api/self-service/terms), and its language. */
-            termsVersion: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+            termsVersion: Type.Optional(
+              Type.String({
+                pattern: '^[0-9a-f]{64}$',
+                description: 'SHA-256 (hex) of the terms text the walk-up accepted',
+                examples: ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+              }),
+            ),
             language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('nl')])),
           },
           { additionalProperties: false },
