@@ -13,7 +13,8 @@
 #                                                 # binfmt-support first)
 #
 # Options: --arch amd64|arm64, --mirror URL (default: the Debian mirror apt uses here),
-# --workdir DIR (default: a new directory under /var/tmp), --keep (leave the system there).
+# --workdir DIR (default: a new directory under /var/tmp), --keep (leave the system there),
+# --reuse (with --workdir: start from the system a kept run left there, skipping debootstrap).
 # Needs root (debootstrap, chroot, mounts). Prints each phase's time and which native modules
 # were compiled here and which came prebuilt; exits non-zero if anything fails.
 set -euo pipefail
@@ -22,6 +23,7 @@ arch=amd64
 mirror=""
 workdir=""
 keep=false
+reuse=false
 port=18080
 
 die() { echo "debian13-install-check: $*" >&2; exit 1; }
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     --mirror) mirror="${2:?--mirror needs a URL}"; shift 2 ;;
     --workdir) workdir="${2:?--workdir needs a directory}"; shift 2 ;;
     --keep) keep=true; shift ;;
+    --reuse) reuse=true; keep=true; shift ;;
     --port) port="${2:?--port needs a number}"; shift 2 ;;
     -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown option $1" ;;
@@ -87,11 +90,20 @@ phase() {
   printf '\n==> [%s] %s\n' "$arch" "$1"
 }
 
-phase "debootstrap trixie ($mirror)"
+if $reuse && [ -f "$root/etc/debian_version" ]; then
+  phase "reuse $root (no debootstrap)"
+  rm -rf "$root/home/technician" "$root/opt/cardkiosk"
+elif $foreign; then
+  phase "debootstrap trixie ($mirror, $arch, foreign)"
+else
+  phase "debootstrap trixie ($mirror)"
+fi
 # minbase plus what the device image has anyway: systemd (units are enabled into it), sudo-less
 # root, a CA store for the npm registry, and passwd for useradd.
 include=systemd,ca-certificates,passwd,procps
-if $foreign; then
+if $reuse && [ -f "$root/etc/debian_version" ]; then
+  :
+elif $foreign; then
   debootstrap --foreign --variant=minbase --arch="$arch" --include="$include" trixie "$root" "$mirror" >"$workdir/debootstrap.log" 2>&1 ||
     { tail -n 30 "$workdir/debootstrap.log"; die "debootstrap (first stage) failed"; }
   cp "$(command -v "$qemu")" "$root/usr/bin/"
@@ -106,10 +118,22 @@ mount -t sysfs sysfs "$root/sys"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# Certificates this machine added to its trust store (a network whose proxy re-signs TLS, as on
+# the CI runners) go into the new system too; a Pi on an open network has none to add.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  in_root_early() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+  in_root_early update-ca-certificates >/dev/null
+fi
 # The host's apt settings that matter for a mirror snapshot (no Valid-Until check).
 cp /etc/apt/apt.conf.d/99artifact-registry "$root/etc/apt/apt.conf.d/" 2>/dev/null || true
 echo "deb $mirror trixie main" >"$root/etc/apt/sources.list"
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+# NODE_EXTRA_CA_CERTS: npm trusts the system store, the added certificates included.
+in_root() {
+  chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$@"
+}
 # shellcheck disable=SC2016 # expanded inside the new system
 echo "$(in_root sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), $(in_root dpkg --print-architecture)"
 
@@ -126,7 +150,6 @@ phase "README install: systemd/install-raspberry-pi.sh --no-kiosk (Debian nodejs
 in_root /home/technician/cardkiosk/systemd/install-raspberry-pi.sh \
   --admin-key /home/technician/admin.pub.pem --leds none --no-kiosk 2>&1 | tee "$workdir/install.log" ||
   die "the install script failed (see above)"
-[ "${PIPESTATUS[0]}" -eq 0 ] || die "the install script failed"
 
 phase "start as cardkiosk.service does, and GET /health"
 exec_start="$(sed -n 's/^ExecStart=//p' "$root/etc/systemd/system/cardkiosk.service")"

@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppOptions, AppServices } from './app-services.js';
+import { attachSchemaCompilers, LazySchemaCompilers } from './lazy-schema-compilers.js';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { installIdempotency } from './plugins/idempotency.js';
 import { installSessionAuth } from './plugins/session-auth.js';
@@ -33,7 +34,9 @@ export async function buildApp(
   services: AppServices,
   options: AppOptions,
 ): Promise<FastifyInstance> {
+  const compilers = new LazySchemaCompilers();
   const app = Fastify({
+    schemaController: { compilersFactory: compilers.compilersFactory },
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Unknown fields are refused, not silently dropped, so a typo is an error the caller sees.
@@ -46,6 +49,7 @@ export async function buildApp(
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  attachSchemaCompilers(app, compilers);
 
   for (const schema of sharedSchemas) app.addSchema(schema);
   // The API speaks JSON only; anything else is a 415, not a string the schema then refuses.
