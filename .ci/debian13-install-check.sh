@@ -60,6 +60,8 @@ if [ "$arch" != "$host_arch" ]; then
     *) die "no emulator known for $arch" ;;
   esac
   command -v "$qemu" >/dev/null || die "$arch needs $qemu: apt-get install qemu-user-static binfmt-support"
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] ||
+    die "binfmt_misc has no qemu-aarch64: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; update-binfmts --enable qemu-aarch64"
 fi
 
 [ -n "$workdir" ] || workdir="$(mktemp -d /var/tmp/cardkiosk-trixie-XXXXXX)"
@@ -78,6 +80,7 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
+: >"$workdir/times"
 phase_started=$started
 phase() {
   local now
@@ -107,6 +110,13 @@ elif $foreign; then
   debootstrap --foreign --variant=minbase --arch="$arch" --include="$include" trixie "$root" "$mirror" >"$workdir/debootstrap.log" 2>&1 ||
     { tail -n 30 "$workdir/debootstrap.log"; die "debootstrap (first stage) failed"; }
   cp "$(command -v "$qemu")" "$root/usr/bin/"
+  # Without binfmt's F flag the kernel opens the emulator inside the chroot, at the path the
+  # registration names (Debian's is /usr/libexec/qemu-binfmt/aarch64-binfmt-P).
+  interpreter="$(sed -n 's/^interpreter //p' /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null || true)"
+  if [ -n "$interpreter" ]; then
+    mkdir -p "$root$(dirname "$interpreter")"
+    cp "$(readlink -f "$interpreter")" "$root$interpreter"
+  fi
   chroot "$root" /debootstrap/debootstrap --second-stage >>"$workdir/debootstrap.log" 2>&1 ||
     { tail -n 30 "$workdir/debootstrap.log"; die "debootstrap (second stage) failed"; }
 else

@@ -7,12 +7,12 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppOptions, AppServices } from './app-services.js';
 import { attachSchemaCompilers, LazySchemaCompilers } from './lazy-schema-compilers.js';
 import { installErrorHandler } from './plugins/error-handler.js';
+import { installLazyDocsUi } from './plugins/lazy-docs-ui.js';
 import { installIdempotency } from './plugins/idempotency.js';
 import { installSessionAuth } from './plugins/session-auth.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -86,7 +86,7 @@ export async function buildApp(
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  installLazyDocsUi(app, '/docs');
 
   installSessionAuth(app, services.auth, { secureCookie: options.secureCookie });
   installIdempotency(app, services.store, () => services.clock.now());

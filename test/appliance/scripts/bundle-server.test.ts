@@ -43,7 +43,7 @@ describe('the bundled service', () => {
     const health = await (await fetch(`${proc.url}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', version, database: { writable: true } });
 
-    const docs = await fetch(`${proc.url}/docs/static/index.html`);
+    const docs = await fetch(`${proc.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
     const spec = (await (await fetch(`${proc.url}/docs/json`)).json()) as { paths: object };
