@@ -131,8 +131,11 @@ if $kiosk; then usermod -a -G video,render,input "$UI_USER"; fi
 
 step "application in $APP_DIR"
 install -d -m 0755 "$APP_DIR"
-rsync -a --delete --exclude .git --exclude node_modules --exclude dist --exclude state \
-  --exclude test-results "$source_dir/" "$APP_DIR/"
+# Anchored excludes (/state, not state): kiosk-ui/src/state is source. The central admin's
+# workspace holds its signing key and never goes onto a device.
+rsync -a --delete --exclude .git --exclude node_modules --exclude /dist --exclude /state \
+  --exclude /central-state --exclude /central-admin --exclude /test-results \
+  --exclude /bench-results "$source_dir/" "$APP_DIR/"
 (cd "$APP_DIR" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund)
 chown -R root:root "$APP_DIR"
 cat >/usr/local/bin/cardkiosk-admin <<'WRAPPER'
