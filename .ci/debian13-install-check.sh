@@ -188,7 +188,8 @@ cd /opt/cardkiosk/node_modules || exit 1
 for m in sqlite3 pcsclite epoll @serialport/bindings-cpp; do
   [ -d "$m" ] || { echo "  $m: not installed"; continue; }
   # node-gyp leaves its Makefile in build/; prebuild-install only unpacks build/Release.
-  binary=$(find "$m/build" "$m/prebuilds" -name "*.node" 2>/dev/null | head -n1)
+  platform=$(node -p 'process.platform + "-" + process.arch')
+  binary=$(find "$m/build" "$m/prebuilds/$platform" -name "*.node" 2>/dev/null | head -n1)
   if [ -f "$m/build/Makefile" ]; then echo "  $m: compiled here ($binary)"
   elif [ -n "$binary" ]; then echo "  $m: prebuilt ($binary)"
   else echo "  $m: no binary"; fi
