@@ -14,7 +14,9 @@
 #
 # Options: --arch amd64|arm64, --mirror URL (default: the Debian mirror apt uses here),
 # --workdir DIR (default: a new directory under /var/tmp), --keep (leave the system there),
-# --reuse (with --workdir: start from the system a kept run left there, skipping debootstrap).
+# --reuse (with --workdir: start from the system a kept run left there, skipping debootstrap),
+# --bootstrap-only (with --workdir: make the trixie system and stop; CI does this in the
+# background while the tests run, then finishes with --reuse).
 # Needs root (debootstrap, chroot, mounts). Prints each phase's time and which native modules
 # were compiled here and which came prebuilt; exits non-zero if anything fails.
 set -euo pipefail
@@ -24,6 +26,7 @@ mirror=""
 workdir=""
 keep=false
 reuse=false
+bootstrap_only=false
 port=18080
 
 die() { echo "debian13-install-check: $*" >&2; exit 1; }
@@ -34,8 +37,9 @@ while [ $# -gt 0 ]; do
     --workdir) workdir="${2:?--workdir needs a directory}"; shift 2 ;;
     --keep) keep=true; shift ;;
     --reuse) reuse=true; keep=true; shift ;;
+    --bootstrap-only) bootstrap_only=true; keep=true; shift ;;
     --port) port="${2:?--port needs a number}"; shift 2 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -71,7 +75,7 @@ mkdir -p "$root"
 cleanup() {
   local status=$?
   if [ -n "${service_pid:-}" ]; then kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; fi
-  for m in dev/pts dev sys proc; do
+  for m in root/.npm dev/pts dev sys proc; do
     if mountpoint -q "$root/$m"; then umount -l "$root/$m" || true; fi
   done
   if $keep; then echo "kept: $root"; else rm -rf "$workdir"; fi
@@ -123,6 +127,10 @@ else
   debootstrap --variant=minbase --arch="$arch" --include="$include" trixie "$root" "$mirror" >"$workdir/debootstrap.log" 2>&1 ||
     { tail -n 30 "$workdir/debootstrap.log"; die "debootstrap failed"; }
 fi
+if $bootstrap_only; then
+  phase "done (bootstrap only)"
+  exit 0
+fi
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --bind /dev "$root/dev"
@@ -155,6 +163,14 @@ mkdir -p "$checkout"
   tar --null -T - -cf -) | tar -xf - -C "$checkout"
 # A throwaway central admin key: the install pins it; nothing is provisioned here.
 openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out "$root/home/technician/admin.pub.pem"
+
+# The host's npm cache, when it has one (CI's own `npm ci` just filled it): the same registry
+# tarballs, fetched once instead of twice; the install still resolves and verifies them itself.
+host_npm_cache="${HOME:-/root}/.npm"
+if [ -d "$host_npm_cache/_cacache" ] && ! $foreign; then
+  mkdir -p "$root/root/.npm"
+  mount --bind "$host_npm_cache" "$root/root/.npm"
+fi
 
 phase "README install: systemd/install-raspberry-pi.sh --no-kiosk (Debian nodejs, npm ci, build)"
 in_root /home/technician/cardkiosk/systemd/install-raspberry-pi.sh \
