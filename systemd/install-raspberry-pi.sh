@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs cardkiosk on Raspberry Pi OS (Debian bookworm), Lite recommended: system packages,
+# Installs cardkiosk on Raspberry Pi OS (Debian 13 trixie, 64-bit), Lite recommended: Debian's
+# own Node.js and npm, the packages native modules build with, system packages,
 # the service user and the kiosk screen's user, the application in /opt/cardkiosk (npm ci,
 # build), the systemd units, and the pinned key of the central admin who signs enrollment
 # bundles. Run it as root from a checkout of the repository:
@@ -61,17 +62,58 @@ if [ "$leds" != none ] && ! [[ "$leds" =~ ^[0-9]+,[0-9]+,[0-9]+$ ]]; then
 fi
 
 step "system packages"
-packages=(pcscd libpcsclite1 libpcsclite-dev openssl ca-certificates build-essential python3 rsync)
+# Each package, and why:
+packages=(
+  pcscd             # the PC/SC daemon the card encoder talks to
+  libpcsclite1      # its client library, loaded by the pcsclite module
+  openssl           # certificate work in provisioning and the technician's checks
+  ca-certificates   # TLS to the central Identity Manager / EST and the npm registry
+  rsync             # copies the checkout to $APP_DIR
+  curl              # the closing /health check
+  # Native modules (sqlite3, pcsclite, epoll; @serialport/bindings-cpp without a prebuilt
+  # binary) compile with node-gyp when no prebuilt binary can be downloaded: epoll always does.
+  build-essential   # gcc, g++ and make for those builds
+  python3           # node-gyp runs gyp, a Python program (our node-gyp needs no distutils)
+  libpcsclite-dev   # winscard.h for pcsclite
+  libnode-dev       # Debian's Node.js headers, so node-gyp needs no download from nodejs.org
+)
 if $kiosk; then packages+=(cage chromium fonts-dejavu-core); fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
-systemctl enable --now pcscd.socket
+# Without a running systemd (a chroot, as in .ci/debian13-install-check.sh) units are enabled
+# for the next boot and nothing is started.
+systemd_running=false
+if [ -d /run/systemd/system ]; then systemd_running=true; fi
+if $systemd_running; then systemctl enable --now pcscd.socket; else systemctl enable pcscd.socket; fi
 
 step "Node.js"
-command -v node >/dev/null || die "Node.js ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR}+ is needed: install the nodejs 20 package from NodeSource's Debian repository first (Debian bookworm's own nodejs is 18)"
-node -e "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>${NODE_MIN_MAJOR}||(a===${NODE_MIN_MAJOR}&&b>=${NODE_MIN_MINOR})?0:1)" ||
-  die "Node.js $(node --version) is too old: ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} or newer is needed"
+node_ok() {
+  node -e "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>${NODE_MIN_MAJOR}||(a===${NODE_MIN_MAJOR}&&b>=${NODE_MIN_MINOR})?0:1)"
+}
+too_old() {
+  cat >&2 <<TOO_OLD
+install: Node.js $1 is too old: cardkiosk needs ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} or newer (package.json "engines").
+  Debian 13 (trixie) and the Raspberry Pi OS built on it ship nodejs 20.19: the simplest way is
+  to install the current Raspberry Pi OS (64-bit, Lite) and run this script again. Debian 12
+  (bookworm) ships nodejs 18; there, install nodejs 20 or newer from NodeSource's Debian
+  repository (https://github.com/nodesource/distributions), which includes npm, then run this
+  script again: it uses whatever 'node' on PATH is new enough.
+TOO_OLD
+  exit 1
+}
+if ! command -v node >/dev/null || ! node_ok; then
+  # Debian's own packages first: on trixie they meet engines, and apt keeps them patched.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+node_ok || too_old "$(node --version)"
+command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 [ -x /usr/bin/node ] || ln -sf "$(command -v node)" /usr/bin/node
+echo "node $(node --version), npm $(npm --version) ($(command -v node))"
+# node-gyp builds against the running Node's headers: point it at Debian's (libnode-dev) when
+# this is Debian's Node, so nothing is fetched from nodejs.org.
+if [ "$(command -v node)" = /usr/bin/node ] && [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
 
 step "users"
 getent group gpio >/dev/null || groupadd --system gpio
@@ -89,8 +131,11 @@ if $kiosk; then usermod -a -G video,render,input "$UI_USER"; fi
 
 step "application in $APP_DIR"
 install -d -m 0755 "$APP_DIR"
-rsync -a --delete --exclude .git --exclude node_modules --exclude dist --exclude state \
-  --exclude test-results "$source_dir/" "$APP_DIR/"
+# Anchored excludes (/state, not state): kiosk-ui/src/state is source. The central admin's
+# workspace holds its signing key and never goes onto a device.
+rsync -a --delete --exclude .git --exclude node_modules --exclude /dist --exclude /state \
+  --exclude /central-state --exclude /central-admin --exclude /test-results \
+  --exclude /bench-results "$source_dir/" "$APP_DIR/"
 (cd "$APP_DIR" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund)
 chown -R root:root "$APP_DIR"
 cat >/usr/local/bin/cardkiosk-admin <<'WRAPPER'
@@ -143,11 +188,13 @@ PAM
   systemctl set-default graphical.target
 fi
 systemd-analyze verify /etc/systemd/system/cardkiosk.service
-systemctl daemon-reload
+if $systemd_running; then systemctl daemon-reload; fi
 systemctl enable cardkiosk.service
 if $kiosk; then systemctl enable cardkiosk-kiosk.service; fi
 
-if $start; then
+if $start && ! $systemd_running; then
+  echo "systemd is not running here: enabled for the next boot, not started"
+elif $start; then
   step "starting"
   systemctl restart cardkiosk.service
   if $kiosk; then systemctl restart cardkiosk-kiosk.service; fi

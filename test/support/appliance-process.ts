@@ -34,9 +34,11 @@ export async function startApplianceProcess(
   port: number,
   config: object = {},
   env: NodeJS.ProcessEnv = {},
+  /** Node's arguments: the source under tsx unless a built entry is given. */
+  nodeArgs: string[] = ['--import', 'tsx', 'appliance/src/main.ts'],
 ): Promise<ApplianceProcess> {
   writeFileSync(join(stateDir, 'config.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'appliance/src/main.ts'], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: new URL('../..', import.meta.url).pathname,
     env: {
       ...process.env,

@@ -159,7 +159,6 @@ export interface UserRepository {
 export interface SessionRepository {
   insert(s: SessionRecord): Promise<void>;
   get(tokenHash: string): Promise<SessionRecord | null>;
-  touch(tokenHash: string, lastSeenAt: string): Promise<void>;
   delete(tokenHash: string): Promise<void>;
   deleteForUser(userId: string): Promise<void>;
 }

@@ -9,12 +9,13 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppOptions, AppServices } from './app-services.js';
+import { attachSchemaCompilers, LazySchemaCompilers } from './lazy-schema-compilers.js';
 import { frameworkErrorHandler, installErrorHandler } from './plugins/error-handler.js';
 import { finiteNumbersAjvPlugin, requireFiniteNumbers } from './plugins/finite-numbers.js';
+import { installLazyDocsUi } from './plugins/lazy-docs-ui.js';
 import { installIdempotency } from './plugins/idempotency.js';
 import { installJsonBodyParser } from './plugins/json-body-parser.js';
 import { installSessionAuth } from './plugins/session-auth.js';
@@ -41,7 +42,9 @@ export async function buildApp(
   services: AppServices,
   options: AppOptions,
 ): Promise<FastifyInstance> {
+  const compilers = new LazySchemaCompilers();
   const app = Fastify({
+    schemaController: { compilersFactory: compilers.compilersFactory },
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Unknown fields are refused, not silently dropped, so a typo is an error the caller sees.
@@ -57,6 +60,7 @@ export async function buildApp(
     // A URL that does not decode, or an over-long path parameter, gets `{ error, message }` too.
     frameworkErrors: (err, request, reply) => frameworkErrorHandler(err, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  attachSchemaCompilers(app, compilers);
 
   for (const schema of sharedSchemas) app.addSchema(schema);
   // The API speaks JSON only; anything else is a 415, not a string the schema then refuses.
@@ -95,7 +99,7 @@ export async function buildApp(
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  installLazyDocsUi(app, '/docs');
 
   installSessionAuth(app, services.auth, { secureCookie: options.secureCookie });
   installIdempotency(app, services.store, () => services.clock.now(), services.answerSealer);

@@ -72,6 +72,8 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export class AuthService {
   /** Verified against when the user name is unknown, so timing does not tell which names exist. */
   private dummyHash: Promise<string> | null = null;
+  /** Last use of each session (token hash → ms), newer than the stored last_seen_at. */
+  private readonly lastSeen = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -185,6 +187,11 @@ export class AuthService {
         at,
       );
     });
+    // Forget sessions idle past the limit, so the map holds only live ones.
+    for (const [hash, seen] of this.lastSeen) {
+      if (now.getTime() - seen > this.policy.sessionIdleMinutes * 60_000)
+        this.lastSeen.delete(hash);
+    }
     return { token, user: publicUser(user) };
   }
 
@@ -199,17 +206,19 @@ export class AuthService {
     });
     if (!found) throw new UnauthenticatedError('your session has ended; sign in again');
     const { session, user } = found;
-    const idleLimit = new Date(
-      new Date(session.lastSeenAt).getTime() + this.policy.sessionIdleMinutes * 60_000,
+    const lastSeen = Math.max(
+      new Date(session.lastSeenAt).getTime(),
+      this.lastSeen.get(tokenHash) ?? 0,
     );
+    const idleLimit = new Date(lastSeen + this.policy.sessionIdleMinutes * 60_000);
     if (user.disabled || new Date(session.expiresAt) <= now || idleLimit <= now) {
+      this.lastSeen.delete(tokenHash);
       await this.store.transaction((tx) => tx.sessions.delete(tokenHash));
       throw new UnauthenticatedError('your session has ended; sign in again');
     }
-    // Refresh the idle timer at most once a minute, to keep reads from writing.
-    if (now.getTime() - new Date(session.lastSeenAt).getTime() > 60_000) {
-      await this.store.transaction((tx) => tx.sessions.touch(tokenHash, now.toISOString()));
-    }
+    // The idle timer lives in memory, so that reading with a session never writes; after a
+    // restart it runs from the sign-in (sessions idle longer than the limit by then end).
+    this.lastSeen.set(tokenHash, now.getTime());
     return {
       user: publicUser(user),
       actor: { kind: 'staff', userId: user.id, username: user.username, roles: user.roles },
@@ -217,6 +226,7 @@ export class AuthService {
   }
 
   async signOut(token: string): Promise<void> {
+    this.lastSeen.delete(hashToken(token));
     await this.store.transaction((tx) => tx.sessions.delete(hashToken(token)));
   }
 

@@ -123,13 +123,6 @@ export class SqliteSessionRepository implements SessionRepository {
       : null;
   }
 
-  async touch(tokenHash: string, lastSeenAt: string): Promise<void> {
-    await this.db.run('UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?', [
-      lastSeenAt,
-      tokenHash,
-    ]);
-  }
-
   async delete(tokenHash: string): Promise<void> {
     await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
   }

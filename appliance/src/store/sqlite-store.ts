@@ -3,6 +3,10 @@
  * (reads included) serialised so that a transaction's statements never interleave with
  * another caller's. `transaction` resolves only after COMMIT, which with synchronous=FULL
  * means the change is on disk.
+ *
+ * Whether the disk takes writes is known from the outcome of the last real write; only when
+ * nothing was written for a while does a question about it commit a probe row, so monitoring
+ * /health costs no writes on an SD card (a probe at most every probeIntervalMs).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -35,11 +39,34 @@ import {
   SqliteVisitRepository,
 } from './sqlite-visit-repositories.js';
 
+/** SQLite result codes that mean the file or disk refuses writes, not that a statement was wrong. */
+const WRITE_REFUSED = /^SQLITE_(READONLY|IOERR|FULL|CANTOPEN|CORRUPT|NOTADB|PERM)/;
+
+export interface SqliteStoreOptions {
+  /** Monotonic milliseconds (performance.now by default); tests advance their own. */
+  monotonicNow?: () => number;
+  /** How long a successful write answers "writable" before a probe commits one (5 min). */
+  probeIntervalMs?: number;
+  /** How long a failed write answers "not writable" before a probe tries again (10 s). */
+  retryIntervalMs?: number;
+}
+
 export class SqliteStore implements Store {
   private readonly tx: StoreTx;
   private closed = false;
+  private lastWrite: { ok: boolean; at: number } | null = null;
+  private probing: Promise<boolean> | null = null;
+  private readonly now: () => number;
+  private readonly probeIntervalMs: number;
+  private readonly retryIntervalMs: number;
 
-  private constructor(private readonly conn: SqliteConnection) {
+  private constructor(
+    private readonly conn: SqliteConnection,
+    options: SqliteStoreOptions,
+  ) {
+    this.now = options.monotonicNow ?? (() => performance.now());
+    this.probeIntervalMs = options.probeIntervalMs ?? 5 * 60_000;
+    this.retryIntervalMs = options.retryIntervalMs ?? 10_000;
     this.tx = {
       persons: new SqlitePersonRepository(conn),
       requests: new SqliteRequestRepository(conn),
@@ -62,23 +89,33 @@ export class SqliteStore implements Store {
     };
   }
 
-  static async open(file: string): Promise<SqliteStore> {
+  static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const conn = await SqliteConnection.open(file);
     await migrate(conn, MIGRATIONS);
-    return new SqliteStore(conn);
+    const store = new SqliteStore(conn, options);
+    // One probe at open, so the first /health already knows and writes nothing.
+    await store.probe();
+    return store;
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.conn.serialize(async () => {
       this.assertOpen();
-      await this.conn.exec('BEGIN IMMEDIATE');
+      try {
+        await this.conn.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        this.noteWriteFailure(err);
+        throw err;
+      }
       try {
         const result = await fn(this.tx);
         await this.conn.exec('COMMIT');
+        this.lastWrite = { ok: true, at: this.now() };
         return result;
       } catch (err) {
-        await this.conn.exec('ROLLBACK');
+        this.noteWriteFailure(err);
+        await this.conn.exec('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });
@@ -100,7 +137,20 @@ export class SqliteStore implements Store {
     return this.transaction(() => fn(this.conn));
   }
 
+  /**
+   * Whether the database takes writes: the last write's outcome while it is recent, else a
+   * committed probe row (one at a time, however many callers ask at once).
+   */
   async isWritable(): Promise<boolean> {
+    const last = this.lastWrite;
+    if (last && this.now() - last.at < (last.ok ? this.probeIntervalMs : this.retryIntervalMs)) {
+      return last.ok;
+    }
+    this.probing ??= this.probe().finally(() => (this.probing = null));
+    return this.probing;
+  }
+
+  private async probe(): Promise<boolean> {
     try {
       await this.conn.serialize(async () => {
         this.assertOpen();
@@ -110,9 +160,18 @@ export class SqliteStore implements Store {
           [new Date().toISOString()],
         );
       });
+      this.lastWrite = { ok: true, at: this.now() };
       return true;
     } catch {
+      this.lastWrite = { ok: false, at: this.now() };
       return false;
+    }
+  }
+
+  private noteWriteFailure(err: unknown): void {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && WRITE_REFUSED.test(code)) {
+      this.lastWrite = { ok: false, at: this.now() };
     }
   }
 

@@ -13,6 +13,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
   app.get(
     '/health',
     {
+      // A monitor asks every few seconds: logging each call would fill the journal (and the SD
+      // card under it) with nothing; warnings and errors still go through.
+      logLevel: 'warn',
       schema: {
         tags: ['device'],
         summary: 'Device health',

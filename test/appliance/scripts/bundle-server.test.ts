@@ -1,0 +1,69 @@
+/**
+ * `npm run build` bundles the service into one file (start-up speed). The bundle must run as
+ * the separate modules do: this bundles into a scratch directory inside dist/ (so the package
+ * root is found above it, as from dist/appliance/src), starts it, and asks for what depends on
+ * files found at run time: the version (package.json), the API description and its UI (Swagger
+ * UI's own files), the kiosk UI, and a signed-in session over the database (native sqlite3).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  HttpSession,
+  startApplianceProcess,
+  type ApplianceProcess,
+} from '../../support/appliance-process.js';
+
+const root = new URL('../../..', import.meta.url).pathname;
+
+describe('the bundled service', () => {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  const outDir = mkdtempSync(join(root, 'dist', 'bundle-test-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'cardkiosk-bundle-'));
+  let proc: ApplianceProcess | null = null;
+  afterAll(async () => {
+    await proc?.kill('SIGTERM');
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('starts and serves what needs files and native modules found at run time', async () => {
+    const entry = join(outDir, 'main.js');
+    execFileSync(process.execPath, ['appliance/scripts/bundle-server.mjs', entry], { cwd: root });
+    proc = await startApplianceProcess(stateDir, await freePort(), {}, {}, [entry]);
+    await proc.waitForLine(/cardkiosk ready/);
+    const version = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    const health = await (await fetch(`${proc.url}/health`)).json();
+    expect(health).toMatchObject({ status: 'ok', version, database: { writable: true } });
+
+    const docs = await fetch(`${proc.url}/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger');
+    const spec = (await (await fetch(`${proc.url}/docs/json`)).json()) as { paths: object };
+    expect(Object.keys(spec.paths)).toContain('/health');
+    expect((await fetch(`${proc.url}/`)).status).toBeLessThan(500);
+
+    const admin = new HttpSession(proc.url);
+    const passcode = readFileSync(join(stateDir, 'first-admin-passcode'), 'utf8').trim();
+    expect((await admin.call('POST', '/api/session', { username: 'admin', passcode })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await admin.call('POST', '/api/session/passcode', {
+          currentPasscode: passcode,
+          newPasscode: 'a-new-long-passcode-1',
+        })
+      ).status,
+    ).toBe(204);
+    const processes = await admin.call('GET', '/api/processes');
+    expect(processes.status).toBe(200);
+  }, 180_000);
+});
