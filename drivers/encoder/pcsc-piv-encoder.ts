@@ -360,9 +360,14 @@ export class PcscPivEncoder implements PivEncoder {
   /**
    * Connect to the card in the selected reader, run `fn` over a transport with the same
    * timeouts and error mapping as personalisation, and disconnect (resetting the card so no
-   * PIN status survives). For operations on a card after hand-over.
+   * PIN status survives). Personalisation and the operations on a card after hand-over.
    */
-  private async withCard<T>(fn: (transport: ApduTransport) => Promise<T>): Promise<T> {
+  private async withCard<T>(
+    fn: (
+      transport: ApduTransport,
+      card: { reader: string; atr: Uint8Array | undefined },
+    ) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
     await this.waitFor(() => this.selectedReader()?.cardPresent ?? false, this.options.cardWaitMs);
     const entry = this.selectedReader();
@@ -383,6 +388,7 @@ export class PcscPivEncoder implements PivEncoder {
             this.options.apduTimeoutMs,
             'APDU exchange with the card',
           );
+          // vpcd (and some readers) hand back an empty buffer when the card vanished mid-command.
           if (reply.length < 2) throw new Error('response without a status word');
           return reply;
         } catch (error) {
@@ -392,7 +398,7 @@ export class PcscPivEncoder implements PivEncoder {
       },
     };
     try {
-      return await fn(transport);
+      return await fn(transport, { reader: reader.name, atr: entry.atr });
     } finally {
       await this.disconnect(reader, cardBroken);
     }
@@ -407,39 +413,8 @@ export class PcscPivEncoder implements PivEncoder {
     this.listeners.clear();
   }
 
-  private async personalizeNow(request: PersonalizationRequest): Promise<PersonalizationResult> {
-    if (this.closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
-    await this.waitFor(() => this.selectedReader()?.cardPresent ?? false, this.options.cardWaitMs);
-    const entry = this.selectedReader();
-    if (!entry) {
-      throw new DeviceError(
-        'READER_NOT_FOUND',
-        this.context ? 'encoder reader not found' : 'pcscd is not reachable',
-      );
-    }
-    if (!entry.cardPresent) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
-    const { reader } = entry;
-    const atr = entry.atr;
-    const protocol = await this.connect(reader);
-    let cardBroken = false;
-    const transport: ApduTransport = {
-      transmit: async (apdu) => {
-        try {
-          const reply = await withTimeout(
-            this.transmit(reader, apdu, protocol),
-            this.options.apduTimeoutMs,
-            'APDU exchange with the card',
-          );
-          // vpcd (and some readers) hand back an empty buffer when the card vanished mid-command.
-          if (reply.length < 2) throw new Error('response without a status word');
-          return reply;
-        } catch (error) {
-          cardBroken = true;
-          throw await this.explain(error, entry, 'transmit');
-        }
-      },
-    };
-    try {
+  private personalizeNow(request: PersonalizationRequest): Promise<PersonalizationResult> {
+    return this.withCard(async (transport, { reader, atr }) => {
       const routineOptions = {
         fallbackChipId: async (): Promise<string | undefined> => {
           // Contactless readers answer FF CA with the chip UID; contact cards refuse it.
@@ -453,11 +428,9 @@ export class PcscPivEncoder implements PivEncoder {
         ...(this.config.beforeStep ? { beforeStep: this.config.beforeStep } : {}),
       };
       const result = await personalizePivCard(transport, request, routineOptions);
-      this.logger.info({ reader: reader.name, apdus: result.apdusExchanged }, 'card personalised');
+      this.logger.info({ reader, apdus: result.apdusExchanged }, 'card personalised');
       return result;
-    } finally {
-      await this.disconnect(reader, cardBroken);
-    }
+    });
   }
 
   private connect(reader: PcscReader): Promise<number> {

@@ -8,19 +8,11 @@
  * before, as a revocation is today). `generated` and `cancelled` belong to the request
  * workflow and accept nothing here. Pure data; depends on nothing.
  */
+import { CARD_STATUSES } from '../records.js';
 import type { Role, StaffRole } from '../roles.js';
 
-export const CARD_LIFECYCLE_STATES = [
-  'generated',
-  'produced',
-  'collected',
-  'active',
-  'suspended',
-  'revoked',
-  'returned',
-  'expired',
-  'cancelled',
-] as const;
+/** The card statuses the lifecycle moves between: the card object's own (records.ts). */
+export const CARD_LIFECYCLE_STATES = CARD_STATUSES;
 export type CardLifecycleState = (typeof CARD_LIFECYCLE_STATES)[number];
 
 export const CARD_FINAL_STATES: readonly CardLifecycleState[] = [
