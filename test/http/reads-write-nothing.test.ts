@@ -71,6 +71,8 @@ describe('reading writes nothing', () => {
     // Signing a CRL takes the next CRL number, which must persist (RFC 5280 §5.2.3): that write
     // happens at most hourly and after a revocation; between, every GET is answered from cache.
     expect((await t.call({ method: 'GET', url: '/ca/crl' })).statusCode).toBe(200);
+    // A delta CRL takes a CRL number too, and is cached for half its validity.
+    expect((await t.call({ method: 'GET', url: '/ca/crl/delta' })).statusCode).toBe(200);
     const before = fileState(t.dbFile);
     const statuses: number[] = [];
     for (const cookie of [undefined, ...Object.values(crew).map((s) => s.cookie)]) {
