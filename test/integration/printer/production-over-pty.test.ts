@@ -6,6 +6,7 @@
  * operator clears it produces the card. Unplugging the port mid-job and plugging it back too.
  */
 import { randomUUID } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
@@ -70,6 +71,8 @@ describe('production over a pseudo-terminal', { timeout: 60_000 }, () => {
     await printer?.close();
     await link?.close();
     await pair?.stop();
+    // The replugged pair's socat removes only the link name it made, not the renamed one.
+    await rm(`${base}-host`, { force: true });
   });
 
   async function produce(id: string, how: 'single' | 'retry' = 'single'): Promise<any> {
@@ -201,10 +204,15 @@ describe('production over a pseudo-terminal', { timeout: 60_000 }, () => {
       state: 'production_failed',
       stateReason: 'printer: not answering',
     });
-    pair = await startSocatPtyPair(`${base}-host`, `${base}-printer`);
+    // Plugged back as a cable is: the printer is already listening when the port appears on
+    // the host. The pair is made under a spare name and renamed into place once the
+    // simulator has its end open; otherwise the driver may open the host end first, and its
+    // first status query is lost and waits out a whole command timeout.
+    pair = await startSocatPtyPair(`${base}-host-replugged`, `${base}-printer`);
     link = await servePrinterOnPort(device, `${base}-printer`);
+    await rename(`${base}-host-replugged`, `${base}-host`);
     await vi.waitFor(async () => expect((await printer.status()).state).toBe('ready'), {
-      timeout: 5_000,
+      timeout: 3 * TIMEOUTS.commandTimeoutMs,
     });
     expect((await produce(id, 'retry')).request.state).toBe('produced');
   });
