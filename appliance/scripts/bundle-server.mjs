@@ -45,7 +45,8 @@ await build({
     ].join('\n'),
   },
   // Names stay readable in stack traces and logs; the size saved by minifying is not worth it.
-  minify: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
