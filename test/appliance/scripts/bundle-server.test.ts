@@ -42,6 +42,9 @@ describe('the bundled service', () => {
     ).version;
     const health = await (await fetch(`${proc.url}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', version, database: { writable: true } });
+    // The card renderer's native module is loaded on the first card drawn, not at start.
+    const mapped = () => readFileSync(`/proc/${proc?.child.pid}/maps`, 'utf8');
+    expect(mapped()).not.toMatch(/resvg/);
 
     const docs = await fetch(`${proc.url}/docs/`);
     expect(docs.status).toBe(200);
