@@ -21,9 +21,11 @@
 //   node appliance/scripts/bundle-server.mjs [MAIN.JS]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
 
 const mainFile = process.argv[2] ?? 'dist/appliance/src/main.js';
@@ -115,6 +117,17 @@ function freePort() {
   });
 }
 
+/** The status of one GET /health, or null while nothing answers. */
+function healthStatus(port) {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.once('error', () => resolve(null));
+  });
+}
+
 /** Start the bundled service once, up to its first 200 on /health, to save the code cache. */
 async function saveCodeCache() {
   const stateDir = mkdtempSync(join(tmpdir(), 'cardkiosk-codecache-'));
@@ -138,12 +151,9 @@ async function saveCodeCache() {
     for (;;) {
       if (exitCode !== null) throw new Error(`the service exited (${exitCode}) before /health`);
       if (Date.now() > deadline) throw new Error('no /health within 120 s');
-      const status = await fetch(`http://127.0.0.1:${port}/health`).then(
-        (res) => res.status,
-        () => null,
-      );
+      const status = await healthStatus(port);
       if (status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     child.kill('SIGTERM');
     await exited;
