@@ -1,17 +1,36 @@
 // `npm run build` step: bundles the service (appliance/src/main.ts and everything it imports,
-// dependencies included) into one ES module at dist/appliance/src/main.js, over the file tsc
-// wrote there, so `npm start` and the systemd unit run it unchanged. Resolving and loading some
+// dependencies included) into one CommonJS file, dist/appliance/src/server.cjs, and writes over
+// the main.js tsc wrote a small loader that runs it with V8's code cache, so `npm start` and
+// the systemd unit run `node dist/appliance/src/main.js` unchanged. Resolving and loading some
 // 600 separate modules was a third of the start-up's CPU time (README "Start-up"); one file
 // removes the lookups and the CommonJS-in-ESM parsing.
+//
+// Code cache: compiling the bundle's functions is a large part of a start, and it is the same
+// work every time. The build starts the bundled service once (a scratch state directory, a
+// free loopback port), waits for its first 200 on /health and lets the loader save V8's
+// compiled code for what ran (server.cjs.codecache); later starts hand it to V8 instead of
+// compiling again. V8 checks it against the source and its own version and flags and ignores it
+// when they differ (a Node upgrade): the service then starts as without it. Nothing is written
+// at run time. Node 22's module.enableCompileCache does this for modules; Node 20 has only
+// vm.Script's cachedData, hence one CommonJS script.
 //
 // Left outside the bundle, loaded from node_modules as before: native modules (and the
 // packages that find their binaries or assets next to their own files), which must stay where
 // npm installed them.
 //
-//   node appliance/scripts/bundle-server.mjs [OUTFILE]
+//   node appliance/scripts/bundle-server.mjs [MAIN.JS]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
 
-const outfile = process.argv[2] ?? 'dist/appliance/src/main.js';
+const mainFile = process.argv[2] ?? 'dist/appliance/src/main.js';
+const serverFile = join(dirname(mainFile), 'server.cjs');
+const codeCacheFile = `${serverFile}.codecache`;
 
 export const EXTERNAL = [
   'sqlite3', // native (bindings), finds build/Release next to its own files
@@ -19,34 +38,135 @@ export const EXTERNAL = [
   'epoll', // native, required by onoff
   'onoff',
   'serialport',
-  '@serialport/*', // native bindings-cpp with prebuilds next to its files
+  '@serialport/bindings-cpp', // native, with prebuilds next to its files
   '@resvg/resvg-js', // native, picks its platform package at run time
   '@fastify/swagger-ui', // serves the Swagger UI files from its own directory
   'dejavu-fonts-ttf', // only its directory is looked up (card layout fonts)
-  'pino', // may start worker threads from its own files (transports)
 ];
+// pino and @serialport/stream are bundled (their loading through node_modules was ~60 ms of the
+// start): the service uses no pino transport (worker threads that load pino's files by path),
+// and the serial port's native part (@serialport/bindings-cpp) stays outside.
 
 await build({
   entryPoints: ['appliance/src/main.ts'],
-  outfile,
+  outfile: serverFile,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20.19',
   external: EXTERNAL,
-  // Bundled CommonJS dependencies call require() (for Node's modules) and read __dirname.
+  // import() of a package outside the bundle becomes require(): a vm.Script has no module loader.
+  supported: { 'dynamic-import': false },
+  // The sources are ES modules: import.meta.url is this file's URL.
+  define: { 'import.meta.url': '__cardkioskImportMetaUrl' },
   banner: {
-    js: [
-      "import { createRequire as __cardkioskCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __cardkioskFileURLToPath } from 'node:url';",
-      'const require = __cardkioskCreateRequire(import.meta.url);',
-      'const __filename = __cardkioskFileURLToPath(import.meta.url);',
-      "const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');",
-    ].join('\n'),
+    js: "const __cardkioskImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
   },
-  // Names stay readable in stack traces and logs; the size saved by minifying is not worth it.
-  minify: false,
+  // Names stay readable in stack traces and logs: only whitespace and syntax are minified.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+rmSync(codeCacheFile, { force: true });
+writeFileSync(
+  mainFile,
+  `// Written by appliance/scripts/bundle-server.mjs: runs server.cjs (the bundled service) with
+// the V8 code cache the build saved next to it, when there is one V8 accepts.
+import { readFileSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+const dir = dirname(fileURLToPath(import.meta.url));
+const file = join(dir, 'server.cjs');
+const cacheFile = file + '.codecache';
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  cachedData = undefined; // not built yet, or removed: V8 compiles as usual
+}
+const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+cachedData = undefined; // V8 has taken what it needs: the buffer need not stay resident
+// Only the build asks for the cache to be saved (CARDKIOSK_SAVE_CODE_CACHE=1), when its run
+// stops; the service itself never writes it.
+if (process.env.CARDKIOSK_SAVE_CODE_CACHE === '1') {
+  process.once('SIGTERM', () => {
+    writeFileSync(cacheFile, script.createCachedData());
+    // Stopped before the service set up its own stop: nothing else will end the process.
+    if (process.listenerCount('SIGTERM') === 0) process.exit(0);
+  });
+}
+const module = { exports: {} };
+script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dir);
+`,
+);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The status of one GET /health, or null while nothing answers. */
+function healthStatus(port) {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.once('error', () => resolve(null));
+  });
+}
+
+/** Start the bundled service once, up to its first 200 on /health, to save the code cache. */
+async function saveCodeCache() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'cardkiosk-codecache-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [mainFile], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_ENV: 'production',
+      CARDKIOSK_STATE_DIR: stateDir,
+      CARDKIOSK_HOST: '127.0.0.1',
+      CARDKIOSK_PORT: String(port),
+      CARDKIOSK_SAVE_CODE_CACHE: '1',
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode = null;
+  void exited.then((code) => (exitCode = code));
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (exitCode !== null) throw new Error(`the service exited (${exitCode}) before /health`);
+      if (Date.now() > deadline) throw new Error('no /health within 120 s');
+      const status = await healthStatus(port);
+      if (status === 200) break;
+      await sleep(50);
+    }
+    child.kill('SIGTERM');
+    await exited;
+  } finally {
+    if (exitCode === null) child.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  if (!existsSync(codeCacheFile)) throw new Error('the service stopped without saving it');
+}
+
+try {
+  await saveCodeCache();
+} catch (err) {
+  // The service runs the same without it, only compiles more at each start.
+  process.stderr.write(`bundle-server: no code cache saved: ${err.message}\n`);
+}

@@ -6,7 +6,6 @@
  * parse time, numbers that coercion made infinite at validation, undecodable URLs in the router.
  */
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -18,6 +17,7 @@ import { finiteNumbersAjvPlugin, requireFiniteNumbers } from './plugins/finite-n
 import { installLazyDocsUi } from './plugins/lazy-docs-ui.js';
 import { installIdempotency } from './plugins/idempotency.js';
 import { installJsonBodyParser } from './plugins/json-body-parser.js';
+import { installSecurityHeaders } from './plugins/security-headers.js';
 import { installSessionAuth } from './plugins/session-auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { certificateAuthorityRoutes } from './routes/certificate-authority.js';
@@ -70,7 +70,7 @@ export async function buildApp(
   installErrorHandler(app);
 
   await app.register(cookie);
-  await app.register(helmet, {
+  installSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

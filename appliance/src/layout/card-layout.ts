@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import type { CardArtwork, RasterImage } from '../../../drivers/printer/card-printer.js';
 import {
   CARD_HEIGHT_DOTS,
@@ -52,7 +52,25 @@ function fontFiles(): string[] {
   return files;
 }
 
-function render(svg: string): { raster: RasterImage; png: () => Buffer } {
+/**
+ * The renderer's native module, loaded on the first card drawn rather than at start: loading it
+ * was ~80 ms of a start on this machine (more on a Pi) and resident memory the whole time, for
+ * work that only production and previews do.
+ */
+let resvgModule: Promise<typeof ResvgClass> | null = null;
+function loadResvg(): Promise<typeof ResvgClass> {
+  resvgModule ??= import('@resvg/resvg-js').then(
+    (m) => (m as { Resvg?: typeof ResvgClass }).Resvg ?? m.default.Resvg,
+    (err: unknown) => {
+      resvgModule = null; // a later card tries again
+      throw err;
+    },
+  );
+  return resvgModule;
+}
+
+async function render(svg: string): Promise<{ raster: RasterImage; png: () => Buffer }> {
+  const Resvg = await loadResvg();
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'original' },
     font: { fontFiles: fontFiles(), loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
@@ -80,13 +98,13 @@ function svgFor(input: CardLayoutInput, side: CardSide): string {
 /** The artwork to print: front, and back for card types printed on both sides. */
 export async function renderCardArtwork(input: CardLayoutInput): Promise<CardArtwork> {
   validateLayoutInput(input);
-  const front = render(svgFor(input, 'front')).raster;
+  const front = (await render(svgFor(input, 'front'))).raster;
   if (!CARD_TYPES_WITH_BACK.has(input.cardType)) return { front };
-  return { front, back: render(svgFor(input, 'back')).raster };
+  return { front, back: (await render(svgFor(input, 'back'))).raster };
 }
 
 /** A PNG of one side (`input.side`, default front) at print resolution, for the staff preview. */
 export async function renderCardPreviewPng(input: CardLayoutInput): Promise<Buffer> {
   validateLayoutInput(input);
-  return render(svgFor(input, input.side ?? 'front')).png();
+  return (await render(svgFor(input, input.side ?? 'front'))).png();
 }

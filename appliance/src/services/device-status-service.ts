@@ -35,8 +35,25 @@ export interface HealthReport {
   sync: SyncStatus | null;
 }
 
+/**
+ * How long a /health report is reused: a monitor (or a load balancer, or a curious person
+ * refreshing) asking many times a second costs one look at the devices and the database per
+ * second, not one per call. Any committed change (request or device event) and any printer
+ * status report drops the saved report at once, so only what changes without an event (the
+ * outbox count while sync delivers, a card reader unplugged) can be up to this old.
+ */
+export const HEALTH_REPORT_MAX_AGE_MS = 1_000;
+
 export class DeviceStatusService {
   private lastPrinter: PrinterStatus = { state: 'ready' };
+  private readonly now: () => number;
+  private readonly healthMaxAgeMs: number;
+  /** The last report and when it was asked for; null after a change. */
+  private savedHealth: { report: HealthReport; at: number } | null = null;
+  /** The report being built: calls arriving meanwhile share it. */
+  private buildingHealth: Promise<HealthReport> | null = null;
+  /** Counts changes, so a report begun before a change is not saved after it. */
+  private generation = 0;
 
   constructor(
     private readonly deps: {
@@ -49,13 +66,21 @@ export class DeviceStatusService {
       log: Logger;
       version: string;
       sync?: SyncStatusSource | null;
+      /** Reuse a /health report this long (HEALTH_REPORT_MAX_AGE_MS); 0: build every one. */
+      healthMaxAgeMs?: number;
+      /** Monotonic milliseconds (performance.now by default); tests advance their own. */
+      monotonicNow?: () => number;
     },
   ) {
+    this.now = deps.monotonicNow ?? (() => performance.now());
+    this.healthMaxAgeMs = deps.healthMaxAgeMs ?? HEALTH_REPORT_MAX_AGE_MS;
     deps.printer.onStatus((s) => {
       this.lastPrinter = s;
+      this.forgetHealth();
       this.refreshLeds().catch((err: unknown) => deps.log.warn({ err }, 'LED refresh failed'));
     });
     const refresh = () => {
+      this.forgetHealth();
       this.refreshLeds().catch((err: unknown) => deps.log.warn({ err }, 'LED refresh failed'));
     };
     deps.events.on('request.changed', refresh);
@@ -71,7 +96,36 @@ export class DeviceStatusService {
     return this.lastPrinter;
   }
 
-  async health(): Promise<HealthReport> {
+  /**
+   * The device's health, built at most once per healthMaxAgeMs unless something changed;
+   * concurrent calls share one build. Reads only: nothing here writes (the store's
+   * writability comes from its last write or a probe at most every few minutes).
+   */
+  health(): Promise<HealthReport> {
+    const saved = this.savedHealth;
+    if (saved && this.now() - saved.at < this.healthMaxAgeMs) return Promise.resolve(saved.report);
+    if (this.buildingHealth) return this.buildingHealth;
+    const generation = this.generation;
+    const at = this.now();
+    const building = this.buildHealth().then((report) => {
+      if (generation === this.generation) this.savedHealth = { report, at };
+      return report;
+    });
+    this.buildingHealth = building;
+    const clear = () => {
+      if (this.buildingHealth === building) this.buildingHealth = null;
+    };
+    building.then(clear, clear);
+    return building;
+  }
+
+  private forgetHealth(): void {
+    this.generation++;
+    this.savedHealth = null;
+    this.buildingHealth = null;
+  }
+
+  private async buildHealth(): Promise<HealthReport> {
     const { store, printer, encoder, leds, production, version } = this.deps;
     const [writable, printerStatus, encoderStatus, counts] = await Promise.all([
       store.isWritable(),
