@@ -168,6 +168,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       centralClient && typeof centralClient.releasePuk === 'function'
         ? (centralClient as PukReleaser)
         : null,
+    pinLength: config.pinLength,
   });
   const sync = parts.centralClient
     ? new SyncService({

@@ -52,14 +52,25 @@ export class CardPinService {
       sealer: SecretSealer;
       /** The centre, when the device syncs with one; null: no central release. */
       releaser: PukReleaser | null;
+      /** Digits in a new PIN (the device's `pinLength`), for the kiosk keypad. */
+      pinLength?: number;
     },
   ) {}
 
-  /** Where the PUK of this card would come from now, for the console (never the PUK). */
-  async pukSource(cardId: string): Promise<'device-copy' | 'central-release' | 'none'> {
+  /**
+   * What the desk needs before offering the keypad: where the PUK would come from, why there
+   * is none (the same words an unblock would fail with), and how many digits a new PIN has.
+   */
+  async pinOptions(cardId: string): Promise<{
+    source: 'device-copy' | 'central-release' | 'none';
+    reason: string | null;
+    pinLength: number;
+  }> {
     const card = await this.deps.store.read((tx) => tx.cards.get(cardId));
-    if (!card) return 'none';
-    return this.sourceFor(card);
+    const pinLength = this.deps.pinLength ?? DEFAULT_PIN_LENGTH;
+    if (!card) return { source: 'none', reason: null, pinLength };
+    const source = this.sourceFor(card);
+    return { source, reason: source === 'none' ? noPukReason(card) : null, pinLength };
   }
 
   async unblock(
@@ -110,13 +121,7 @@ export class CardPinService {
         puk: this.deps.sealer.open(card.pukSealed, pukContext(card.id)),
         facts: { pukSource: 'device-copy' },
       };
-    if (source === 'none')
-      throw new DomainError(
-        'PUK_UNAVAILABLE',
-        card.pukEscrow
-          ? 'this card’s PUK is held only by the central Identity Manager, and this device is not connected to one'
-          : 'no PUK is kept for this card: the site keeps no device copy and none was escrowed',
-      );
+    if (source === 'none') throw new DomainError('PUK_UNAVAILABLE', noPukReason(card));
     const releaseId = randomUUID();
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     let sealedPuk: string;
@@ -143,6 +148,14 @@ export class CardPinService {
     );
     return { puk, facts: { pukSource: 'central-release', pukReleaseId: releaseId } };
   }
+}
+
+const DEFAULT_PIN_LENGTH = 6;
+
+function noPukReason(card: CardRecord): string {
+  return card.pukEscrow
+    ? 'this card’s PUK is held only by the central Identity Manager, and this device is not connected to one'
+    : 'no PUK is kept for this card: the site keeps no device copy and none was escrowed';
 }
 
 /** Card refusals become CARD_REFUSED, a missing or mute encoder SERVICE_UNAVAILABLE. */

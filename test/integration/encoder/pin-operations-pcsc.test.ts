@@ -76,7 +76,7 @@ describe.skipIf(Boolean(unavailable))('PIN unblock and change on the real PC/SC 
         cookie: crew.guard.cookie,
       }),
     );
-    expect(source).toEqual({ source: 'device-copy' });
+    expect(source).toEqual({ source: 'device-copy', reason: null, pinLength: 6 });
     const unblocked = await post(t, crew.guard, `/api/cards/${cardId}/pin/unblock`, {
       newPin: '246810',
     });

@@ -255,3 +255,15 @@ export function isCardEvent(value: string): value is CardEventType {
 /** Reasons a card is revoked or replaced, and the RFC 5280 reason code each maps to. */
 export const CARD_REVOKE_REASONS = ['lost', 'stolen', 'damaged', 'compromised'] as const;
 export type CardRevokeReason = (typeof CARD_REVOKE_REASONS)[number];
+
+/**
+ * The events someone with these roles could send a card in this status, before guards: what
+ * the console offers. The guards (reason, separation of duties, window, profile) are checked
+ * when the event is sent, so an offered action may still be refused, in words.
+ */
+export function cardEventsFor(status: CardLifecycleState, roles: readonly Role[]): CardEventType[] {
+  const events = CARD_LIFECYCLE[status];
+  return CARD_EVENTS.filter((event) =>
+    (events[event] ?? []).some((spec) => spec.roles.some((r) => roles.includes(r))),
+  );
+}
