@@ -263,6 +263,68 @@ describe('card lifecycle over HTTP', () => {
     );
     expect(audit[0]?.details).toMatchObject({ revokeReason: 'damaged', oldCard: 'destroyed' });
   });
+
+  it('lists what each role may do to a card now, from the lifecycle table', async () => {
+    const { cardId } = await collectedCard(t, crew, 'CCProcEmployeeCardWithoutApproval');
+    const actions = async (s: Staff): Promise<string[]> => (await lifecycle(t, s, cardId)).actions;
+    expect(await actions(crew.guard)).toEqual([
+      'suspend',
+      'forgotten_badge',
+      'revoke',
+      'return',
+      'unblock_pin',
+      'change_pin',
+    ]);
+    expect(await actions(crew.officer)).toEqual([
+      'suspend',
+      'forgotten_badge',
+      'revoke',
+      'replace',
+      'renew',
+    ]);
+    expect(await actions(crew.producer)).toEqual(['suspend', 'revoke', 'renew']);
+    // An approver may look (any staff may) but is offered nothing.
+    expect(await actions(crew.approver)).toEqual([]);
+
+    await ok(post(t, crew.guard, `/api/cards/${cardId}/suspend`, { reason: 'reported missing' }));
+    // Offered by role and status; that the suspender may not resume is a guard, checked on send.
+    expect(await actions(crew.guard)).toEqual([
+      'resume',
+      'revoke',
+      'return',
+      'unblock_pin',
+      'change_pin',
+    ]);
+    await ok(post(t, colleague, `/api/cards/${cardId}/resume`, { reason: 'found' }));
+    await ok(post(t, crew.officer, `/api/cards/${cardId}/replace`, { reason: 'lost' }));
+    // A revoked card takes nothing from anyone.
+    expect(await actions(crew.officer)).toEqual([]);
+    expect(await actions(crew.guard)).toEqual([]);
+  });
+
+  it('says where an unblock’s PUK would come from, why there is none, and the PIN length', async () => {
+    const { cardId } = await collectedCard(t, crew, 'PcmProcEmployeeCardWithoutApproval');
+    const source = () =>
+      ok(
+        t.call({
+          method: 'GET',
+          url: `/api/cards/${cardId}/pin/puk-source`,
+          cookie: crew.guard.cookie,
+        }),
+      );
+    expect(await source()).toEqual({ source: 'device-copy', reason: null, pinLength: 6 });
+    // A card whose PUK only the centre holds, on a device with no centre to ask.
+    await t.store.transaction((tx) =>
+      tx.cards.update(cardId, { pukSealed: '', pukEscrow: 'sealed-for-the-centre' }),
+    );
+    const none = await source();
+    expect(none).toMatchObject({ source: 'none', pinLength: 6 });
+    expect(none.reason).toMatch(/central Identity Manager/);
+    const refused = await post(t, crew.guard, `/api/cards/${cardId}/pin/unblock`, {
+      newPin: '864209',
+    });
+    expect(refused.json()).toEqual({ error: 'PUK_UNAVAILABLE', message: none.reason });
+  });
 });
 
 describe('renewal', () => {
