@@ -5,7 +5,7 @@
  * `{ currentPin?, newPin }` once; `reset()` starts over. Whether a PIN is right is for the
  * card to say, not this element.
  */
-import { html, css } from 'lit';
+import { html, css, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { LocalizedElement, t } from '../i18n/i18n.js';
 import { sharedStyles } from '../styles/shared.js';
@@ -43,6 +43,10 @@ export class KioskPinEntry extends LocalizedElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.reset();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('mode') && changed.get('mode') !== undefined) this.reset();
   }
 
   override disconnectedCallback(): void {

@@ -25,7 +25,7 @@ import type {
   PinOptions,
   RequestDetail,
 } from '../../data/api-types.js';
-import { LocalizedElement, formatDate, t, type MessageKey } from '../../i18n/i18n.js';
+import { LocalizedElement, formatDateTime, t, type MessageKey } from '../../i18n/i18n.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { viewStyles } from './view-styles.js';
 import type { EnteredPins } from '../../components/kiosk-pin-entry.js';
@@ -233,6 +233,8 @@ export class KioskCardLifecycle extends LocalizedElement {
       this.dispatchEvent(new CustomEvent('card-changed', { bubbles: true, composed: true }));
       await this.load();
     } catch (err) {
+      // The holder starts again from the first PIN: a refusal may be about either.
+      this.renderRoot.querySelector('kiosk-pin-entry')?.reset();
       this.pinError = inPlainWords(err);
       this.pinPhase = 'keypad';
     }
@@ -438,7 +440,7 @@ export class KioskCardLifecycle extends LocalizedElement {
               ${t(`lifecycle.link.${l.direction === 'replaces' ? 'replaces' : 'replacedBy'}`, {
                 kind: t(`lifecycle.linkKind.${l.kind}` as MessageKey),
                 number: l.cardNumber ?? t('lifecycle.notProducedYet'),
-                at: formatDate(l.at, 'medium'),
+                at: formatDateTime(l.at),
               })}
               ${
                 l.cardId
@@ -480,7 +482,7 @@ export class KioskCardLifecycle extends LocalizedElement {
             ${d.history.map(
               (h) =>
                 html`<tr data-event=${h.event}>
-                  <td>${formatDate(h.at, 'medium')}</td>
+                  <td>${formatDateTime(h.at)}</td>
                   <td>${eventLabel(h.event)}</td>
                   <td>${statusLabel(h.toStatus)}</td>
                   <td>${h.actor}</td>
@@ -508,7 +510,7 @@ export class KioskCardLifecycle extends LocalizedElement {
               ? t('lifecycle.holdText', {
                   kind: t(`lifecycle.holdKind.${d.hold.kind}` as MessageKey),
                   by: d.hold.by,
-                  since: formatDate(d.hold.since, 'medium'),
+                  since: formatDateTime(d.hold.since),
                   reason: d.hold.reason ?? '',
                 })
               : t('lifecycle.noHold')
