@@ -20,7 +20,7 @@ export class KioskPinKeypad extends LocalizedElement {
     css`
       :host {
         display: block;
-        max-width: calc(var(--key-height) * 5.5);
+        width: min(100%, calc(var(--key-height) * 5.5));
         user-select: none;
       }
       .prompt {
@@ -54,7 +54,8 @@ export class KioskPinKeypad extends LocalizedElement {
         padding: calc(var(--key-height) * 0.12);
       }
       .keys button {
-        min-height: calc(var(--key-height) * 1.1);
+        /* Larger than the text keyboard's keys: a holder types a secret, often in a hurry. */
+        min-height: max(var(--touch), calc(var(--key-height) * 1.2));
         font-size: calc(var(--key-font) * 1.2);
         padding: 0;
         min-width: 0;

@@ -89,6 +89,11 @@ export class KioskCardLifecycle extends LocalizedElement {
         flex: 1 1 200px;
         min-width: 0;
       }
+      /* Beside the instructions on a landscape screen, below them on a narrow one. */
+      .pin kiosk-pin-entry {
+        flex: 0 1 calc(var(--key-height) * 5.5);
+        min-width: min(100%, 220px);
+      }
       .pin p {
         margin: 0 0 8px;
       }
