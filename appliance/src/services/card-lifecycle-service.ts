@@ -177,7 +177,11 @@ export class CardLifecycleService {
         updatedAt: iso,
         ...(chip?.changes ?? {}),
         ...(outcome.effects.includes('revokeCertificate')
-          ? { revocationReason: event.revokeReason ?? event.type, pinSealed: null }
+          ? {
+              revocationReason:
+                event.revokeReason ?? (event.type === 'return' ? 'returned' : event.type),
+              pinSealed: null,
+            }
           : {}),
       });
       await this.saveHold(tx, current, outcome, event, actor, iso);

@@ -117,7 +117,8 @@ const CARD_RENEWERS: readonly StaffRole[] = ['registration_officer', 'card_produ
 const REVOKE: readonly CardTransitionSpec[] = [
   {
     target: 'revoked',
-    roles: [...CARD_STAFF, 'central'],
+    // The appliance revokes a visitor's badge that never came back when the visit ends.
+    roles: [...CARD_STAFF, 'central', 'system'],
     guards: ['revocationReasonGiven'],
     effects: ['revokeCertificate'],
   },
@@ -144,7 +145,16 @@ const endTemporary = (
 ];
 
 const EXPIRE = endTemporary('expired', ['system'], ['validityPassed']);
-const RETURN = endTemporary('returned', ['security_staff'], [], ['revokeCertificate']);
+/**
+ * Handed back at the desk; a return decided centrally; or, when a visit ends at sign-out or
+ * closing time with the badge in the return slot, by the appliance.
+ */
+const RETURN = endTemporary(
+  'returned',
+  ['security_staff', 'central', 'system'],
+  [],
+  ['revokeCertificate'],
+);
 
 /** PIN operations leave the status as it is. */
 function pinEvents(
