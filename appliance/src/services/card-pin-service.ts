@@ -104,6 +104,45 @@ export class CardPinService {
     });
   }
 
+  /**
+   * A PIN change by the holder alone at the walk-up side. The card in the encoder says which
+   * card it is (its CHUID GUID, read without a PIN) and the card checks the current PIN, so no
+   * staff are needed. Nothing about the card (number, holder, status) is answered: a wrong PIN
+   * says only the card's tries left; a blocked PIN, an unknown card or one that cannot change
+   * its PIN here send the holder to the desk. Recorded like a change at the desk, by
+   * `self_service`.
+   */
+  async changeAtKiosk(currentPin: string, newPin: string): Promise<void> {
+    const seeDesk = (why: string, cause?: unknown) =>
+      new DomainError('CARD_REFUSED', `${why}; please see the desk`, { cause });
+    let guid: string;
+    try {
+      ({ guid } = await this.deps.encoder.readCardGuid());
+    } catch (err) {
+      if (!(err instanceof DeviceError)) throw err;
+      if (err.code === 'CARD_NOT_SUPPORTED' || err.code === 'CARD_ERROR')
+        throw seeDesk('this card cannot change its PIN here', err);
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'no card was found in the reader: put your card in and try again',
+        { cause: err },
+      );
+    }
+    const card = await this.deps.store.read((tx) => tx.cards.getByGuid(guid));
+    if (!card) throw seeDesk('this card cannot change its PIN here');
+    try {
+      await this.change(card.id, currentPin, newPin, { kind: 'self_service', requestId: null });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const device = err.cause instanceof DeviceError ? err.cause : null;
+      if (device?.code === 'CARD_WRONG_SECRET') throw err;
+      if (device?.code === 'CARD_SECRET_BLOCKED') throw seeDesk('the PIN is blocked', err);
+      if (err.code === 'SERVICE_UNAVAILABLE' || err.code === 'CONFLICT') throw err;
+      // Its status, a role, a changed card: none of it is the walk-up's to learn.
+      throw seeDesk('this card cannot change its PIN here', err);
+    }
+  }
+
   private sourceFor(card: CardRecord): 'device-copy' | 'central-release' | 'none' {
     if (card.pukSealed) return 'device-copy';
     if (card.pukEscrow && this.deps.releaser) return 'central-release';
