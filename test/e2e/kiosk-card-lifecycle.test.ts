@@ -4,7 +4,8 @@
  * them unblock the PIN on the numeric keypad (a mismatch first), the holder changes it (a wrong
  * current PIN first), the guard suspends the card and may not resume it; a card whose PUK
  * cannot be had says why instead of offering the keypad; a registration officer renews a card
- * from the Expiring cards view and both cards show the link. Every tap is a Playwright click
+ * from the Expiring cards view and both cards show the link; a holder changes their own PIN at
+ * the walk-up side, the card in the reader naming itself. Every tap is a Playwright click
  * with its actionability checks, and the controls a person needs are checked touchable first.
  *
  * One browser for the file, a context per size.
@@ -236,6 +237,57 @@ describe('card lifecycle in the staff console', () => {
       expect(await dialog.locator('button[data-action="identity-checked"]').count()).toBe(0);
       await page.context().close();
     }, 90_000);
+  }
+
+  for (const size of SIZES) {
+    it(`lets a holder change their PIN alone at the walk-up side at ${size.name}`, async () => {
+      const card = await collected('PcmProcEmployeeCardWithoutApproval', 'employee');
+      const fake = t.encoder as FakePivEncoder;
+      const chip = fake.chips.findLast(
+        (c) => Buffer.from(c.guid).toString('hex') === card.guid.toLowerCase(),
+      )!;
+      fake.inserted = chip;
+      const current = chip.pin;
+      const context = await browser.newContext({
+        viewport: { width: size.width, height: size.height },
+        hasTouch: true,
+      });
+      const page = await context.newPage();
+      page.on('pageerror', (err) => pageErrors.push(`${size.name} walk-up: ${err.message}`));
+      await page.goto(`${base}/`);
+      const start = page.getByRole('button', { name: m['attract.changePin'], exact: true });
+      await touchable([[start, 'change my PIN']], `${size.name} attract`);
+      await start.click();
+      const screen = page.locator('kiosk-pin-change-screen');
+      await touchable(
+        [
+          [screen.getByRole('heading', { name: m['pinChange.title'] }), 'the title'],
+          [screen.getByRole('button', { name: m['common.cancel'], exact: true }), 'cancel'],
+        ],
+        `${size.name} PIN change`,
+      );
+      await checked(page, `lifecycle-${size.name}-07-walk-up-pin`);
+      const wrong = current === '111222' ? '333444' : '111222';
+      await tapPin(screen, wrong, `${size.name} wrong current PIN`);
+      await tapPin(screen, '864213', `${size.name} new PIN`);
+      await tapPin(screen, '864213', `${size.name} new PIN again`);
+      const refused = screen.getByRole('alert');
+      await refused.waitFor();
+      // The card's answer, and nothing about the card.
+      expect(await refused.textContent()).toContain('wrong PIN');
+      expect(await screen.textContent()).not.toContain(card.cardNumber);
+      expect(await screen.textContent()).not.toContain(card.holder);
+      expect(chip.pin).toBe(current);
+      await tapPin(screen, current, `${size.name} current PIN`);
+      await tapPin(screen, '864213', `${size.name} new PIN, second try`);
+      await tapPin(screen, '864213', `${size.name} new PIN again, second try`);
+      await screen.locator('[data-pin="done"]').waitFor();
+      expect(chip.pin).toBe('864213');
+      await screen.getByRole('button', { name: m['pinChange.finish'], exact: true }).click();
+      await start.waitFor();
+      fake.inserted = undefined;
+      await context.close();
+    }, 60_000);
   }
 
   for (const size of SIZES) {

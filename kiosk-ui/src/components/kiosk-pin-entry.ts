@@ -1,6 +1,7 @@
 /**
  * The holder's part of a PIN unblock or change, on the PIN keypad: for a change the current
- * PIN first (any length the card takes), then the new PIN twice (exactly `pinLength` digits).
+ * PIN first (any length the card takes), then the new PIN twice (exactly `pinLength` digits;
+ * 0: 6 to 8, any length a PIV card takes).
  * Two new PINs that differ start the new PIN again, saying so. Fires `pins-entered` with
  * `{ currentPin?, newPin }` once; `reset()` starts over. Whether a PIN is right is for the
  * card to say, not this element.
@@ -94,7 +95,9 @@ export class KioskPinEntry extends LocalizedElement {
       this.step === 'current'
         ? t('pin.typeCurrent')
         : this.step === 'new'
-          ? t('pin.typeNew', { length: this.pinLength })
+          ? this.pinLength
+            ? t('pin.typeNew', { length: this.pinLength })
+            : t('pin.typeNewAnyLength')
           : t('pin.typeAgain');
     return html`${
         this.mismatch ? html`<p class="error mismatch" role="alert">${t('pin.mismatch')}</p>` : null

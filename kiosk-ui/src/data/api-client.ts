@@ -100,6 +100,10 @@ export class ApiClient {
   cancelWalkUp(statusCode: string): Promise<WalkUpStatus> {
     return this.call('POST', '/api/self-service/cancel', { statusCode });
   }
+  /** The holder's own PIN change; the card in the encoder names itself. */
+  changeOwnPin(currentPin: string, newPin: string): Promise<{ changed: true }> {
+    return this.call('POST', '/api/self-service/pin/change', { currentPin, newPin });
+  }
   walkUpStreamToken(statusCode: string): Promise<{ token: string; expiresInSeconds: number }> {
     return this.call('POST', '/api/self-service/stream-token', { statusCode });
   }

@@ -398,6 +398,16 @@ export const en = {
   'expiring.days': '{days} days',
   'expiring.until': 'Valid until',
   'expiring.none': 'No card in use expires in this window.',
+  'attract.changePin': 'Change my PIN',
+  'pin.typeNewAnyLength': 'Type your new PIN (6 to 8 digits)',
+  'pinChange.title': 'Change your PIN',
+  'pinChange.insert': 'Put your card in the card reader and leave it there.',
+  'pinChange.private':
+    'Type your current PIN, then your new PIN twice. Nobody else sees the digits.',
+  'pinChange.done': 'Your PIN is changed. Take your card.',
+  'pinChange.finish': 'Done',
+  'pinChange.refused': 'Your PIN was not changed: {message}',
+  'pinChange.tooMany': 'Too many tries. Please see the desk.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -402,4 +402,14 @@ export const nl: Catalog = {
   'expiring.days': '{days} dagen',
   'expiring.until': 'Geldig tot',
   'expiring.none': 'Geen pas in gebruik verloopt binnen deze termijn.',
+  'attract.changePin': 'Mijn pincode wijzigen',
+  'pin.typeNewAnyLength': 'Typ je nieuwe pincode (6 tot 8 cijfers)',
+  'pinChange.title': 'Pincode wijzigen',
+  'pinChange.insert': 'Steek je pas in de kaartlezer en laat hem daar zitten.',
+  'pinChange.private':
+    'Typ je huidige pincode en daarna twee keer je nieuwe. Niemand anders ziet de cijfers.',
+  'pinChange.done': 'Je pincode is gewijzigd. Neem je pas mee.',
+  'pinChange.finish': 'Klaar',
+  'pinChange.refused': 'Je pincode is niet gewijzigd: {message}',
+  'pinChange.tooMany': 'Te veel pogingen. Ga naar de balie.',
 };
