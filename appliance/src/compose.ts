@@ -141,7 +141,6 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     pinRetries: config.pinRetries,
     pukRetries: config.pukRetries,
   });
-  const cards = new CardService(store, clock, parts.revocation, events);
   const lifecycle = new CardLifecycleService({
     store,
     engine,
@@ -157,6 +156,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     },
   });
   lifecycle.registerJobs(scheduler);
+  const cards = new CardService(store, clock, parts.revocation, events, lifecycle);
   const centralClient = parts.centralClient as
     (IdentityManagerClient & Partial<PukReleaser>) | null | undefined;
   const pins = new CardPinService({
@@ -168,6 +168,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       centralClient && typeof centralClient.releasePuk === 'function'
         ? (centralClient as PukReleaser)
         : null,
+    pinLength: config.pinLength,
   });
   const sync = parts.centralClient
     ? new SyncService({

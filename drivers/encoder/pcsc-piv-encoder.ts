@@ -23,6 +23,7 @@ import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
 import {
   changePinOnCard,
+  readCardGuidOnCard,
   unblockPinOnCard,
   type PinChangeRequest,
   type PinOperationResult,
@@ -355,6 +356,10 @@ export class PcscPivEncoder implements PivEncoder {
 
   changePin(request: PinChangeRequest): Promise<PinOperationResult> {
     return this.queue.run(() => this.withCard((transport) => changePinOnCard(transport, request)));
+  }
+
+  readCardGuid(): Promise<{ guid: string }> {
+    return this.queue.run(() => this.withCard((transport) => readCardGuidOnCard(transport)));
   }
 
   /**

@@ -134,6 +134,11 @@ export interface PivEncoder {
   unblockPin(request: PinUnblockRequest): Promise<PinOperationResult>;
   /** Change the PIN with the current one (CHANGE REFERENCE DATA); errors as unblockPin. */
   changePin(request: PinChangeRequest): Promise<PinOperationResult>;
+  /**
+   * The CHUID GUID of the card now in the reader (32 hex digits, lower case), read without a
+   * PIN. Throws DeviceError: CARD_REMOVED, READER_NOT_FOUND, CARD_NOT_SUPPORTED, CARD_ERROR.
+   */
+  readCardGuid(): Promise<{ guid: string }>;
   onStatus(listener: (status: EncoderStatus) => void): () => void;
   close(): Promise<void>;
 }

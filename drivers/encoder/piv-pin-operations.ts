@@ -45,13 +45,25 @@ function checkPin(pin: string, what: string): void {
     throw new DeviceError('CARD_ERROR', `the ${what} must be 6 to 8 digits`);
 }
 
-async function selectAndCheck(channel: ApduChannel, expectedGuid: string): Promise<void> {
+async function selectAndReadGuid(channel: ApduChannel): Promise<string> {
   await channel.call(selectPiv(), 'SELECT PIV');
   const chuid = decodeChuid(
     parseGetDataReply(await channel.call(getData(OBJECT_TAG.CHUID), 'GET DATA CHUID')),
   );
-  if (toHex(chuid.guid).toLowerCase() !== expectedGuid.toLowerCase())
+  return toHex(chuid.guid).toLowerCase();
+}
+
+async function selectAndCheck(channel: ApduChannel, expectedGuid: string): Promise<void> {
+  if ((await selectAndReadGuid(channel)) !== expectedGuid.toLowerCase())
     throw new DeviceError('CARD_MISMATCH', 'the card in the encoder is not this card');
+}
+
+/**
+ * Which card is in the reader: its CHUID GUID (32 hex digits, lower case), read without a PIN
+ * (SELECT PIV, GET DATA 5FC102), so a holder at the walk-up side can say "this card".
+ */
+export async function readCardGuidOnCard(transport: ApduTransport): Promise<{ guid: string }> {
+  return { guid: await selectAndReadGuid(new ApduChannel(transport)) };
 }
 
 function secretError(sw: number, what: 'PIN' | 'PUK'): DeviceError {

@@ -391,7 +391,9 @@ describe('kiosk UI in Chromium', () => {
           .click();
         await selected
           .getByRole('alert')
-          .getByText(/^This card cannot be revoked: card \d+ is revoked/)
+          .getByText(
+            /^This card cannot be revoked: "revoke" is not possible while the card is revoked/,
+          )
           .waitFor();
 
         // The newest cards, filtered by status, list it among the revoked ones.
@@ -399,7 +401,7 @@ describe('kiosk UI in Chromium', () => {
         await view.getByLabel('Status').selectOption('revoked');
         await view.locator(`tr[data-card="${card.id}"]`).waitFor();
         await expect
-          .poll(() => view.locator('tbody tr:not([data-status="revoked"])').count(), {
+          .poll(() => view.locator('tbody tr[data-card]:not([data-status="revoked"])').count(), {
             timeout: LIVE_MS,
           })
           .toBe(0);

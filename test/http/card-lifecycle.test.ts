@@ -263,6 +263,137 @@ describe('card lifecycle over HTTP', () => {
     );
     expect(audit[0]?.details).toMatchObject({ revokeReason: 'damaged', oldCard: 'destroyed' });
   });
+
+  opensslIt(
+    'revokes through the lifecycle table: history, audit, outbox, CRL, idempotency and its roles',
+    async () => {
+      const { cardId } = await collectedCard(t, crew, 'PcmProcEmployeeCardWithoutApproval');
+      const serial = (await t.store.read((tx) => tx.cards.get(cardId)))!.certificateSerial!;
+      const headers = { 'idempotency-key': `revoke-${cardId}` };
+      const body = { reason: 'lost', note: 'left on the train' };
+      const first = await post(t, crew.guard, `/api/cards/${cardId}/revoke`, body, headers);
+      const again = await post(t, crew.guard, `/api/cards/${cardId}/revoke`, body, headers);
+      expect(first.statusCode).toBe(200);
+      // The API keeps its shape: the card itself.
+      expect(first.json()).toMatchObject({ id: cardId, status: 'revoked' });
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+
+      const view = await lifecycle(t, crew.guard, cardId);
+      expect(view.history).toEqual([
+        expect.objectContaining({
+          event: 'revoke',
+          fromStatus: 'collected',
+          toStatus: 'revoked',
+          actor: 'staff:sam',
+          reason: 'left on the train',
+        }),
+      ]);
+      const audit = await t.store.read((tx) =>
+        tx.audit.list({ limit: 10, offset: 0, objectId: cardId, action: 'card.revoke' }),
+      );
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.details).toMatchObject({
+        revokeReason: 'lost',
+        reason: 'lost',
+        note: 'left on the train',
+        crlReason: 'keyCompromise',
+      });
+      expect(await t.appliance.services.audit.verify()).toMatchObject({ ok: true });
+      const outbox = (await outboxFor(t, cardId)).filter((e) => e.payload.status === 'revoked');
+      expect(outbox).toHaveLength(1);
+      expect(outbox[0]).toMatchObject({ priority: 0, type: 'card.status_changed' });
+      expect(outbox[0]!.payload).toMatchObject({ reason: 'lost', note: 'left on the train' });
+      const crl = await readServedCrl(t, dir);
+      expect(crl.verified).toBe(true);
+      expect(crl.serials).toContain(serial.toUpperCase());
+      expect(crl.text).toContain('Key Compromise');
+
+      // "Returned" is the table's return event: security staff at the desk, not an officer.
+      const other = await collectedCard(t, crew, 'CCProcEmployeeCardWithoutApproval');
+      const officer = await post(t, crew.officer, `/api/cards/${other.cardId}/revoke`, {
+        reason: 'returned',
+      });
+      expect(officer.statusCode).toBe(403);
+      expect(officer.json()).toMatchObject({ error: 'ROLE_NOT_ALLOWED' });
+      expect((await lifecycle(t, crew.guard, other.cardId)).history).toEqual([]);
+      const returned = await ok(
+        post(t, crew.guard, `/api/cards/${other.cardId}/revoke`, { reason: 'returned' }),
+      );
+      expect(returned).toMatchObject({ status: 'returned' });
+      expect((await t.store.read((tx) => tx.cards.get(other.cardId)))!.revocationReason).toBe(
+        'returned',
+      );
+      expect((await lifecycle(t, crew.guard, other.cardId)).history).toEqual([
+        expect.objectContaining({ event: 'return', toStatus: 'returned' }),
+      ]);
+      // A revoked card takes no second revocation.
+      const twice = await post(t, crew.guard, `/api/cards/${cardId}/revoke`, { reason: 'stolen' });
+      expect(twice.statusCode).toBe(409);
+    },
+  );
+
+  it('lists what each role may do to a card now, from the lifecycle table', async () => {
+    const { cardId } = await collectedCard(t, crew, 'CCProcEmployeeCardWithoutApproval');
+    const actions = async (s: Staff): Promise<string[]> => (await lifecycle(t, s, cardId)).actions;
+    expect(await actions(crew.guard)).toEqual([
+      'suspend',
+      'forgotten_badge',
+      'revoke',
+      'return',
+      'unblock_pin',
+      'change_pin',
+    ]);
+    expect(await actions(crew.officer)).toEqual([
+      'suspend',
+      'forgotten_badge',
+      'revoke',
+      'replace',
+      'renew',
+    ]);
+    expect(await actions(crew.producer)).toEqual(['suspend', 'revoke', 'renew']);
+    // An approver may look (any staff may) but is offered nothing.
+    expect(await actions(crew.approver)).toEqual([]);
+
+    await ok(post(t, crew.guard, `/api/cards/${cardId}/suspend`, { reason: 'reported missing' }));
+    // Offered by role and status; that the suspender may not resume is a guard, checked on send.
+    expect(await actions(crew.guard)).toEqual([
+      'resume',
+      'revoke',
+      'return',
+      'unblock_pin',
+      'change_pin',
+    ]);
+    await ok(post(t, colleague, `/api/cards/${cardId}/resume`, { reason: 'found' }));
+    await ok(post(t, crew.officer, `/api/cards/${cardId}/replace`, { reason: 'lost' }));
+    // A revoked card takes nothing from anyone.
+    expect(await actions(crew.officer)).toEqual([]);
+    expect(await actions(crew.guard)).toEqual([]);
+  });
+
+  it('says where an unblock’s PUK would come from, why there is none, and the PIN length', async () => {
+    const { cardId } = await collectedCard(t, crew, 'PcmProcEmployeeCardWithoutApproval');
+    const source = () =>
+      ok(
+        t.call({
+          method: 'GET',
+          url: `/api/cards/${cardId}/pin/puk-source`,
+          cookie: crew.guard.cookie,
+        }),
+      );
+    expect(await source()).toEqual({ source: 'device-copy', reason: null, pinLength: 6 });
+    // A card whose PUK only the centre holds, on a device with no centre to ask.
+    await t.store.transaction((tx) =>
+      tx.cards.update(cardId, { pukSealed: '', pukEscrow: 'sealed-for-the-centre' }),
+    );
+    const none = await source();
+    expect(none).toMatchObject({ source: 'none', pinLength: 6 });
+    expect(none.reason).toMatch(/central Identity Manager/);
+    const refused = await post(t, crew.guard, `/api/cards/${cardId}/pin/unblock`, {
+      newPin: '864209',
+    });
+    expect(refused.json()).toEqual({ error: 'PUK_UNAVAILABLE', message: none.reason });
+  });
 });
 
 describe('renewal', () => {

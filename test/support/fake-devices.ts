@@ -130,6 +130,15 @@ export class FakePivEncoder implements PivEncoder {
     return { apdusExchanged: 0 };
   }
 
+  /** The card in the reader: the one personalised last, or one a test puts in; null: none. */
+  inserted: PersonalizationRequest | null | undefined = undefined;
+
+  async readCardGuid(): Promise<{ guid: string }> {
+    const chip = this.inserted === undefined ? this.chips.at(-1) : this.inserted;
+    if (!chip) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
+    return { guid: Buffer.from(chip.guid).toString('hex') };
+  }
+
   private chipWithGuid(guid: string): PersonalizationRequest {
     const chip = this.chips.findLast(
       (c) => Buffer.from(c.guid).toString('hex') === guid.toLowerCase(),

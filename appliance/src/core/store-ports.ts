@@ -99,6 +99,8 @@ export interface CardRepository {
   insert(c: CardRecord): Promise<void>;
   get(id: string): Promise<CardRecord | null>;
   getByRequest(requestId: string): Promise<CardRecord | null>;
+  /** The card whose chip carries this CHUID GUID (32 hex digits). */
+  getByGuid(guid: string): Promise<CardRecord | null>;
   update(
     id: string,
     changes: Partial<Omit<CardRecord, 'id' | 'requestId' | 'cardNumber'>>,

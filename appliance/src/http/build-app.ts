@@ -32,6 +32,7 @@ import { userRoutes } from './routes/users.js';
 import { syncRoutes } from './routes/sync.js';
 import { printerRoutes } from './routes/printer.js';
 import { cardLifecycleRoutes } from './routes/card-lifecycle.js';
+import { selfServicePinRoutes } from './routes/self-service-pin.js';
 import { visitRoutes } from './routes/visits.js';
 import { selfServiceVisitRoutes } from './routes/self-service-visits.js';
 import { sharedSchemas } from './schemas/common.js';
@@ -114,6 +115,7 @@ export async function buildApp(
   await app.register(requestRoutes, { services });
   await app.register(catalogRoutes, { services });
   await app.register(cardLifecycleRoutes, { services });
+  await app.register(selfServicePinRoutes, { services, options });
   await app.register(certificateAuthorityRoutes, { services });
   await app.register(eventRoutes, { services, options });
   if (services.visiting) {

@@ -15,6 +15,8 @@ import { localDate } from '../core/scheduler/due-rule.js';
 import { ConflictError, DomainError, NotFoundError } from '../core/errors.js';
 import type { CardEvent, CardSnapshot, HoldKind } from '../core/card/card-guards.js';
 import {
+  cardEventsFor,
+  type CardEventType,
   CARD_LIFECYCLE_STATES,
   type CardEffectName,
   type CardLifecycleState,
@@ -28,7 +30,7 @@ import type {
 import { transitionCard, type CardTransitionOutcome } from '../core/card/card-transition.js';
 import type { Clock } from '../core/ports.js';
 import type { CardRecord, RequestRecord } from '../core/records.js';
-import { actorLabel, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
+import { actorLabel, actorRoles, SYSTEM_ACTOR, type Actor } from '../core/roles.js';
 import type { Store, StoreTx } from '../core/store-ports.js';
 import type { CardType } from '../core/workflow/processes.js';
 import { REVOCATION_PRIORITY, type PublicCard } from './card-service.js';
@@ -91,6 +93,8 @@ export interface CardLifecycleDetails {
   hold: CardHoldRecord | null;
   history: CardTransitionRecord[];
   links: CardLinkView[];
+  /** What the asking actor's roles may send this card now, before guards (cardEventsFor). */
+  actions: CardEventType[];
 }
 
 export interface ApplyCardOptions {
@@ -173,7 +177,11 @@ export class CardLifecycleService {
         updatedAt: iso,
         ...(chip?.changes ?? {}),
         ...(outcome.effects.includes('revokeCertificate')
-          ? { revocationReason: event.revokeReason ?? event.type, pinSealed: null }
+          ? {
+              revocationReason:
+                event.revokeReason ?? (event.type === 'return' ? 'returned' : event.type),
+              pinSealed: null,
+            }
           : {}),
       });
       await this.saveHold(tx, current, outcome, event, actor, iso);
@@ -287,7 +295,7 @@ export class CardLifecycleService {
   }
 
   /** The card, hold, history and links, for the console's card view. */
-  async details(cardId: string): Promise<CardLifecycleDetails> {
+  async details(cardId: string, asking?: Actor): Promise<CardLifecycleDetails> {
     return this.deps.store.read(async (tx) => {
       const card = await tx.cards.get(cardId);
       if (!card) throw new NotFoundError('card', cardId);
@@ -301,6 +309,7 @@ export class CardLifecycleService {
         hold: await tx.cardLifecycle.hold(cardId),
         history: await tx.cardLifecycle.transitions(cardId),
         links: await this.linkViews(tx, card),
+        actions: asking ? cardEventsFor(card.status, actorRoles(asking)) : [],
       };
     });
   }

@@ -52,14 +52,25 @@ export class CardPinService {
       sealer: SecretSealer;
       /** The centre, when the device syncs with one; null: no central release. */
       releaser: PukReleaser | null;
+      /** Digits in a new PIN (the device's `pinLength`), for the kiosk keypad. */
+      pinLength?: number;
     },
   ) {}
 
-  /** Where the PUK of this card would come from now, for the console (never the PUK). */
-  async pukSource(cardId: string): Promise<'device-copy' | 'central-release' | 'none'> {
+  /**
+   * What the desk needs before offering the keypad: where the PUK would come from, why there
+   * is none (the same words an unblock would fail with), and how many digits a new PIN has.
+   */
+  async pinOptions(cardId: string): Promise<{
+    source: 'device-copy' | 'central-release' | 'none';
+    reason: string | null;
+    pinLength: number;
+  }> {
     const card = await this.deps.store.read((tx) => tx.cards.get(cardId));
-    if (!card) return 'none';
-    return this.sourceFor(card);
+    const pinLength = this.deps.pinLength ?? DEFAULT_PIN_LENGTH;
+    if (!card) return { source: 'none', reason: null, pinLength };
+    const source = this.sourceFor(card);
+    return { source, reason: source === 'none' ? noPukReason(card) : null, pinLength };
   }
 
   async unblock(
@@ -93,6 +104,45 @@ export class CardPinService {
     });
   }
 
+  /**
+   * A PIN change by the holder alone at the walk-up side. The card in the encoder says which
+   * card it is (its CHUID GUID, read without a PIN) and the card checks the current PIN, so no
+   * staff are needed. Nothing about the card (number, holder, status) is answered: a wrong PIN
+   * says only the card's tries left; a blocked PIN, an unknown card or one that cannot change
+   * its PIN here send the holder to the desk. Recorded like a change at the desk, by
+   * `self_service`.
+   */
+  async changeAtKiosk(currentPin: string, newPin: string): Promise<void> {
+    const seeDesk = (why: string, cause?: unknown) =>
+      new DomainError('CARD_REFUSED', `${why}; please see the desk`, { cause });
+    let guid: string;
+    try {
+      ({ guid } = await this.deps.encoder.readCardGuid());
+    } catch (err) {
+      if (!(err instanceof DeviceError)) throw err;
+      if (err.code === 'CARD_NOT_SUPPORTED' || err.code === 'CARD_ERROR')
+        throw seeDesk('this card cannot change its PIN here', err);
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        'no card was found in the reader: put your card in and try again',
+        { cause: err },
+      );
+    }
+    const card = await this.deps.store.read((tx) => tx.cards.getByGuid(guid));
+    if (!card) throw seeDesk('this card cannot change its PIN here');
+    try {
+      await this.change(card.id, currentPin, newPin, { kind: 'self_service', requestId: null });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const device = err.cause instanceof DeviceError ? err.cause : null;
+      if (device?.code === 'CARD_WRONG_SECRET') throw err;
+      if (device?.code === 'CARD_SECRET_BLOCKED') throw seeDesk('the PIN is blocked', err);
+      if (err.code === 'SERVICE_UNAVAILABLE' || err.code === 'CONFLICT') throw err;
+      // Its status, a role, a changed card: none of it is the walk-up's to learn.
+      throw seeDesk('this card cannot change its PIN here', err);
+    }
+  }
+
   private sourceFor(card: CardRecord): 'device-copy' | 'central-release' | 'none' {
     if (card.pukSealed) return 'device-copy';
     if (card.pukEscrow && this.deps.releaser) return 'central-release';
@@ -110,13 +160,7 @@ export class CardPinService {
         puk: this.deps.sealer.open(card.pukSealed, pukContext(card.id)),
         facts: { pukSource: 'device-copy' },
       };
-    if (source === 'none')
-      throw new DomainError(
-        'PUK_UNAVAILABLE',
-        card.pukEscrow
-          ? 'this card’s PUK is held only by the central Identity Manager, and this device is not connected to one'
-          : 'no PUK is kept for this card: the site keeps no device copy and none was escrowed',
-      );
+    if (source === 'none') throw new DomainError('PUK_UNAVAILABLE', noPukReason(card));
     const releaseId = randomUUID();
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     let sealedPuk: string;
@@ -143,6 +187,14 @@ export class CardPinService {
     );
     return { puk, facts: { pukSource: 'central-release', pukReleaseId: releaseId } };
   }
+}
+
+const DEFAULT_PIN_LENGTH = 6;
+
+function noPukReason(card: CardRecord): string {
+  return card.pukEscrow
+    ? 'this card’s PUK is held only by the central Identity Manager, and this device is not connected to one'
+    : 'no PUK is kept for this card: the site keeps no device copy and none was escrowed';
 }
 
 /** Card refusals become CARD_REFUSED, a missing or mute encoder SERVICE_UNAVAILABLE. */

@@ -327,6 +327,12 @@ export class SqliteCardRepository implements CardRepository {
     return row ? toCard(row) : null;
   }
 
+  async getByGuid(guid: string): Promise<CardRecord | null> {
+    // Stored as lower-case hex (card-object-factory) under a UNIQUE index.
+    const row = await this.db.get('SELECT * FROM cards WHERE guid = ?', [guid.toLowerCase()]);
+    return row ? toCard(row) : null;
+  }
+
   async getByRequest(requestId: string): Promise<CardRecord | null> {
     const row = await this.db.get('SELECT * FROM cards WHERE request_id = ?', [requestId]);
     return row ? toCard(row) : null;

@@ -9,12 +9,16 @@ import type {
   BatchReport,
   Batch,
   Card,
+  CardActionResult,
+  CardLifecycle,
+  CardReplaceReason,
   CardRequest,
   CardRevocationReason,
   CardStatus,
   Collected,
   HealthReport,
   Host,
+  PinOptions,
   Person,
   ProcessInfo,
   RequestDetail,
@@ -95,6 +99,10 @@ export class ApiClient {
   }
   cancelWalkUp(statusCode: string): Promise<WalkUpStatus> {
     return this.call('POST', '/api/self-service/cancel', { statusCode });
+  }
+  /** The holder's own PIN change; the card in the encoder names itself. */
+  changeOwnPin(currentPin: string, newPin: string): Promise<{ changed: true }> {
+    return this.call('POST', '/api/self-service/pin/change', { currentPin, newPin });
   }
   walkUpStreamToken(statusCode: string): Promise<{ token: string; expiresInSeconds: number }> {
     return this.call('POST', '/api/self-service/stream-token', { statusCode });
@@ -204,5 +212,46 @@ export class ApiClient {
     const res = await fetch(this.url('/health'), { cache: 'no-store' }).catch(() => null);
     if (!res) throw new ApiError(0, 'NETWORK', 'the appliance does not answer');
     return (await res.json()) as HealthReport;
+  }
+
+  // Card lifecycle (staff)
+  cardLifecycle(id: string): Promise<CardLifecycle> {
+    return this.call('GET', `/api/cards/${encodeURIComponent(id)}/lifecycle`);
+  }
+  async expiringCards(days?: number): Promise<Array<{ card: Card; holderName: string }>> {
+    return (
+      await this.call<{ items: Array<{ card: Card; holderName: string }> }>(
+        'GET',
+        '/api/cards/expiring',
+        undefined,
+        { days },
+      )
+    ).items;
+  }
+  /** suspend and resume take a reason; return and forgotten-badge an optional note. */
+  cardAction(
+    id: string,
+    action: 'suspend' | 'resume' | 'return' | 'forgotten-badge' | 'renew',
+    body: { reason?: string; note?: string } = {},
+  ): Promise<CardActionResult> {
+    return this.call('POST', `/api/cards/${encodeURIComponent(id)}/${action}`, body);
+  }
+  replaceCard(id: string, reason: CardReplaceReason, note?: string): Promise<CardActionResult> {
+    return this.call('POST', `/api/cards/${encodeURIComponent(id)}/replace`, {
+      reason,
+      ...(note ? { note } : {}),
+    });
+  }
+  pinOptions(id: string): Promise<PinOptions> {
+    return this.call('GET', `/api/cards/${encodeURIComponent(id)}/pin/puk-source`);
+  }
+  unblockPin(id: string, newPin: string): Promise<CardActionResult> {
+    return this.call('POST', `/api/cards/${encodeURIComponent(id)}/pin/unblock`, { newPin });
+  }
+  changePin(id: string, currentPin: string, newPin: string): Promise<CardActionResult> {
+    return this.call('POST', `/api/cards/${encodeURIComponent(id)}/pin/change`, {
+      currentPin,
+      newPin,
+    });
   }
 }

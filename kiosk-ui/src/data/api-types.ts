@@ -159,3 +159,56 @@ export interface RequestChangedEvent {
   processName: string;
   batchId: string | null;
 }
+
+/** `GET /api/cards/:id/lifecycle`: a card's hold, history, links and what the asker may do. */
+export interface CardLifecycle {
+  card: Card;
+  holderName: string;
+  personId: string;
+  processName: string;
+  hold: { kind: string; by: string; reason: string | null; since: string } | null;
+  history: Array<{
+    fromStatus: string;
+    toStatus: string;
+    event: string;
+    actor: string;
+    reason: string | null;
+    at: string;
+  }>;
+  links: Array<{
+    kind: string;
+    direction: string;
+    requestId: string;
+    cardId: string | null;
+    cardNumber: string | null;
+    reason: string | null;
+    at: string;
+  }>;
+  actions: CardLifecycleAction[];
+}
+
+export type CardLifecycleAction =
+  | 'suspend'
+  | 'resume'
+  | 'forgotten_badge'
+  | 'temporary_ended'
+  | 'revoke'
+  | 'replace'
+  | 'return'
+  | 'renew'
+  | 'expire'
+  | 'unblock_pin'
+  | 'change_pin';
+
+export type CardReplaceReason = 'lost' | 'stolen' | 'damaged' | 'compromised';
+
+export interface PinOptions {
+  source: 'device-copy' | 'central-release' | 'none';
+  reason: string | null;
+  pinLength: number;
+}
+
+export interface CardActionResult {
+  card: Card;
+  newRequestId: string | null;
+}

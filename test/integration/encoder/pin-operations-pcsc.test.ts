@@ -4,7 +4,8 @@
  * here wrote: a Digital ID card is produced and collected, its PIN is blocked with wrong
  * tries from yubico-piv-tool, unblocked with the PUK the device kept (site policy without a
  * centre escrow key), and changed by the holder; `yubico-piv-tool -a verify-pin` accepts
- * only the new PIN each time. Run under `flock /tmp/cardkiosk-pcscd.lock`.
+ * only the new PIN each time; then the holder changes it alone at the walk-up side, the card
+ * naming itself by its CHUID GUID. Run under `flock /tmp/cardkiosk-pcscd.lock`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscPivEncoder } from '../../../drivers/encoder/pcsc-piv-encoder.js';
@@ -76,7 +77,7 @@ describe.skipIf(Boolean(unavailable))('PIN unblock and change on the real PC/SC 
         cookie: crew.guard.cookie,
       }),
     );
-    expect(source).toEqual({ source: 'device-copy' });
+    expect(source).toEqual({ source: 'device-copy', reason: null, pinLength: 6 });
     const unblocked = await post(t, crew.guard, `/api/cards/${cardId}/pin/unblock`, {
       newPin: '246810',
     });
@@ -105,27 +106,48 @@ describe.skipIf(Boolean(unavailable))('PIN unblock and change on the real PC/SC 
     expect((await yk('-a', 'verify-pin', '-P', '246810')).status).not.toBe(0);
     expect((await yk('-a', 'verify-pin', '-P', '135790')).status).toBe(0);
 
+    // The holder alone at the walk-up side: no session, no card id; the card in the reader
+    // names itself (CHUID GUID read over PC/SC) and checks the current PIN.
+    const walkUpWrong = await t.call({
+      method: 'POST',
+      url: '/api/self-service/pin/change',
+      payload: { currentPin: '999999', newPin: '975310' },
+    });
+    expect(walkUpWrong.statusCode).toBe(422);
+    expect(walkUpWrong.json().message).toMatch(/wrong PIN; \d tries left/);
+    const walkUp = await t.call({
+      method: 'POST',
+      url: '/api/self-service/pin/change',
+      payload: { currentPin: '135790', newPin: '975310' },
+    });
+    expect(walkUp.statusCode, walkUp.body).toBe(200);
+    expect(walkUp.json()).toEqual({ changed: true });
+    expect((await yk('-a', 'verify-pin', '-P', '975310')).status).toBe(0);
+    expect((await yk('-a', 'verify-pin', '-P', '135790')).status).not.toBe(0);
+    expect((await yk('-a', 'verify-pin', '-P', '975310')).status).toBe(0);
+
     // Status unchanged; both operations in the history and audit, with no secret.
     const view = await ok(
       t.call({ method: 'GET', url: `/api/cards/${cardId}/lifecycle`, cookie: crew.guard.cookie }),
     );
     expect(view.card.status).toBe('collected');
-    expect(view.history.map((h: { event: string }) => h.event)).toEqual([
-      'unblock_pin',
-      'change_pin',
+    expect(view.history.map((h: { event: string; actor: string }) => [h.event, h.actor])).toEqual([
+      ['unblock_pin', 'staff:sam'],
+      ['change_pin', 'staff:sam'],
+      ['change_pin', 'self-service'],
     ]);
     const audit = JSON.stringify(
       await t.store.read((tx) => tx.audit.list({ limit: 50, offset: 0, objectId: cardId })),
     );
     expect(audit).toContain('"pukSource":"device-copy"');
-    for (const secret of ['246810', '135790', pin]) expect(audit).not.toContain(secret);
+    for (const secret of ['246810', '135790', '975310', pin]) expect(audit).not.toContain(secret);
   }, 180_000);
 
   it('refuses a card in the encoder that is not the one named', async () => {
     const other = await t.store.read((tx) => tx.cards.list({ limit: 1, offset: 0 }));
     const guid = '00'.repeat(16);
     await expect(
-      encoder.changePin({ expectedGuid: guid, currentPin: '135790', newPin: '111222' }),
+      encoder.changePin({ expectedGuid: guid, currentPin: '975310', newPin: '111222' }),
     ).rejects.toMatchObject({ code: 'CARD_MISMATCH' });
     expect(other).toHaveLength(1);
   }, 60_000);

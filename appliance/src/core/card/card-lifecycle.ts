@@ -117,7 +117,8 @@ const CARD_RENEWERS: readonly StaffRole[] = ['registration_officer', 'card_produ
 const REVOKE: readonly CardTransitionSpec[] = [
   {
     target: 'revoked',
-    roles: [...CARD_STAFF, 'central'],
+    // The appliance revokes a visitor's badge that never came back when the visit ends.
+    roles: [...CARD_STAFF, 'central', 'system'],
     guards: ['revocationReasonGiven'],
     effects: ['revokeCertificate'],
   },
@@ -144,7 +145,16 @@ const endTemporary = (
 ];
 
 const EXPIRE = endTemporary('expired', ['system'], ['validityPassed']);
-const RETURN = endTemporary('returned', ['security_staff'], [], ['revokeCertificate']);
+/**
+ * Handed back at the desk; a return decided centrally; or, when a visit ends at sign-out or
+ * closing time with the badge in the return slot, by the appliance.
+ */
+const RETURN = endTemporary(
+  'returned',
+  ['security_staff', 'central', 'system'],
+  [],
+  ['revokeCertificate'],
+);
 
 /** PIN operations leave the status as it is. */
 function pinEvents(
@@ -255,3 +265,15 @@ export function isCardEvent(value: string): value is CardEventType {
 /** Reasons a card is revoked or replaced, and the RFC 5280 reason code each maps to. */
 export const CARD_REVOKE_REASONS = ['lost', 'stolen', 'damaged', 'compromised'] as const;
 export type CardRevokeReason = (typeof CARD_REVOKE_REASONS)[number];
+
+/**
+ * The events someone with these roles could send a card in this status, before guards: what
+ * the console offers. The guards (reason, separation of duties, window, profile) are checked
+ * when the event is sent, so an offered action may still be refused, in words.
+ */
+export function cardEventsFor(status: CardLifecycleState, roles: readonly Role[]): CardEventType[] {
+  const events = CARD_LIFECYCLE[status];
+  return CARD_EVENTS.filter((event) =>
+    (events[event] ?? []).some((spec) => spec.roles.some((r) => roles.includes(r))),
+  );
+}

@@ -49,6 +49,10 @@ const CardLifecycleView = Type.Object({
       at: Type.String(),
     }),
   ),
+  actions: Type.Array(Type.String(), {
+    description:
+      'lifecycle events the signed-in roles may send this card now; guards are checked when sent',
+  }),
 });
 
 const ActionResult = Type.Object({
@@ -67,6 +71,7 @@ function present(d: CardLifecycleDetails) {
       : null,
     history: d.history,
     links: d.links,
+    actions: d.actions,
   };
 }
 
@@ -117,7 +122,7 @@ export const cardLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       },
       preHandler: staff,
     },
-    async (request) => present(await lifecycle.details(request.params.id)),
+    async (request) => present(await lifecycle.details(request.params.id, staffActor(request))),
   );
 
   const result = (r: Awaited<ReturnType<typeof lifecycle.apply>>) => ({
@@ -241,13 +246,17 @@ export const cardLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
               Type.Literal('central-release'),
               Type.Literal('none'),
             ]),
+            reason: Type.Union([Type.String(), Type.Null()], {
+              description: 'why there is no PUK source (source none), in words for the screen',
+            }),
+            pinLength: Type.Integer({ description: 'digits in a new PIN on this device' }),
           }),
           ...errorResponses,
         },
       },
       preHandler: staff,
     },
-    async (request) => ({ source: await services.pins.pukSource(request.params.id) }),
+    async (request) => services.pins.pinOptions(request.params.id),
   );
 
   app.post(

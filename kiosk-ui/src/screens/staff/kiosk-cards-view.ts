@@ -3,6 +3,8 @@
  * status, with what staff need to recognise it; and revoke a lost, stolen, returned or damaged
  * card. The server decides whether a card can be revoked and by whom: this view offers the
  * four reasons on every card and shows the answer, a refusal in the server's own words.
+ * Below it, the card's life (kiosk-card-lifecycle): hold, links, history and the lifecycle
+ * actions the signed-in roles may take, PIN unblock and change on the holder's keypad included.
  */
 import { html, css } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -19,6 +21,7 @@ import { viewStyles } from './view-styles.js';
 import '../../components/kiosk-text-field.js';
 import '../../components/kiosk-onscreen-keyboard.js';
 import '../../components/kiosk-prompt-dialog.js';
+import './kiosk-card-lifecycle.js';
 
 const CARD_PAGE = 25;
 /** The revoke route's longest note; a longer one would only be refused after the tap. */
@@ -145,6 +148,7 @@ export class KioskCardsView extends LocalizedElement {
       // Another card may have been chosen while this load ran; keep that choice.
       if (found.selected && this.selected?.id === found.selected.id) this.selected = found.selected;
       this.error = '';
+      void this.renderRoot.querySelector('kiosk-card-lifecycle')?.load();
     } catch (err) {
       this.error =
         err instanceof ApiError && err.code === 'INVALID_INPUT' && searched !== null
@@ -171,6 +175,17 @@ export class KioskCardsView extends LocalizedElement {
     this.selected = card;
     this.outcome = '';
     this.revokeError = '';
+  }
+
+  /** A card linked to the selected one (its replacement, renewal or temporary card). */
+  private async openLinked(cardId: string): Promise<void> {
+    try {
+      const card = await this.api.card(cardId);
+      this.holders = await this.withHolders([card]);
+      this.select(card);
+    } catch (err) {
+      this.error = t('common.error', { message: (err as Error).message });
+    }
   }
 
   private async revoke(note: string): Promise<void> {
@@ -369,6 +384,11 @@ export class KioskCardsView extends LocalizedElement {
       </div>
       <p role="status">${this.outcome}</p>
       ${this.revokeError ? html`<p class="error" role="alert">${this.revokeError}</p>` : null}
+      <kiosk-card-lifecycle
+        .cardId=${c.id}
+        @card-changed=${() => void this.load()}
+        @open-card=${(e: CustomEvent<string>) => void this.openLinked(e.detail)}
+      ></kiosk-card-lifecycle>
     </section>`;
   }
 

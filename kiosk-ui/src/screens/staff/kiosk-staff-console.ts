@@ -24,6 +24,7 @@ import './kiosk-collection-view.js';
 import './kiosk-cards-view.js';
 import './kiosk-audit-view.js';
 import './kiosk-diagnostics-view.js';
+import './kiosk-expiring-view.js';
 
 export type StaffView =
   | 'approvals'
@@ -33,7 +34,8 @@ export type StaffView =
   | 'collection'
   | 'cards'
   | 'audit'
-  | 'diagnostics';
+  | 'diagnostics'
+  | 'expiring';
 
 const ALL_STAFF: StaffRole[] = [
   'registration_officer',
@@ -54,6 +56,8 @@ const VIEWS: Array<{ id: StaffView; roles: StaffRole[] }> = [
   { id: 'cards', roles: ['security_staff', 'card_production_admin', 'registration_officer'] },
   { id: 'diagnostics', roles: ['device_admin'] },
   { id: 'audit', roles: ALL_STAFF },
+  // Renewal is for the roles that renew (a new card, or the same chip at the encoder).
+  { id: 'expiring', roles: ['registration_officer', 'card_production_admin'] },
 ];
 
 @customElement('kiosk-staff-console')
@@ -170,6 +174,8 @@ export class KioskStaffConsole extends LocalizedElement {
         return html`<kiosk-audit-view></kiosk-audit-view>`;
       case 'diagnostics':
         return html`<kiosk-diagnostics-view></kiosk-diagnostics-view>`;
+      case 'expiring':
+        return html`<kiosk-expiring-view></kiosk-expiring-view>`;
     }
   }
 

@@ -122,6 +122,14 @@ export class KioskAttractScreen extends LocalizedElement {
         >
           ${t('attract.start')}
         </button>
+        <button
+          type="button"
+          data-action="pin-change"
+          ?disabled=${this.offline || !this.options}
+          @click=${() => goTo(this, 'pin-change')}
+        >
+          ${t('attract.changePin')}
+        </button>
         <p class="muted">${t('attract.privacy', { seconds: this.idleSeconds })}</p>
       </main>
       <footer>

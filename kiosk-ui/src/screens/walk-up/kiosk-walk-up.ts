@@ -20,6 +20,7 @@ import './kiosk-details-screen.js';
 import './kiosk-photo-screen.js';
 import './kiosk-terms-screen.js';
 import './kiosk-status-screen.js';
+import './kiosk-pin-change-screen.js';
 
 /** How often the attract screen asks whether the printer and encoder are ready. */
 const READINESS_POLL_MS = 15_000;
@@ -141,6 +142,8 @@ export class KioskWalkUp extends LocalizedElement {
               @done=${() => this.reset()}
             ></kiosk-status-screen>`
           : null;
+      case 'pin-change':
+        return html`<kiosk-pin-change-screen></kiosk-pin-change-screen>`;
     }
   }
 

@@ -92,7 +92,7 @@ describe('central card lifecycle decisions', () => {
     const source = await ok(
       t.call({ method: 'GET', url: `/api/cards/${cardId}/pin/puk-source`, cookie: guard.cookie }),
     );
-    expect(source).toEqual({ source: 'central-release' });
+    expect(source).toEqual({ source: 'central-release', reason: null, pinLength: 6 });
 
     // The centre is away: the unblock fails with a reason and changes nothing.
     fx.proxy.set({ kind: 'refuse' });
