@@ -15,11 +15,13 @@ import type {
   Collected,
   HealthReport,
   Host,
+  InvitationDetails,
   Person,
   ProcessInfo,
   RequestDetail,
   RequestState,
   SelfServiceOptions,
+  SiteTerms,
   User,
   WalkUpReceipt,
   WalkUpStatus,
@@ -98,6 +100,30 @@ export class ApiClient {
   }
   walkUpStreamToken(statusCode: string): Promise<{ token: string; expiresInSeconds: number }> {
     return this.call('POST', '/api/self-service/stream-token', { statusCode });
+  }
+
+  siteTerms(lang: string): Promise<SiteTerms> {
+    return this.call('GET', '/api/self-service/terms', undefined, { lang });
+  }
+  lookupInvitation(code: string): Promise<InvitationDetails> {
+    return this.call('POST', '/api/self-service/invitations/lookup', { code });
+  }
+  redeemInvitation(body: {
+    code: string;
+    acceptTerms: true;
+    termsVersion?: string;
+    language?: string;
+    photo?: { mimeType: 'image/jpeg'; base64: string };
+  }): Promise<WalkUpReceipt> {
+    return this.call('POST', '/api/self-service/invitations/redeem', body);
+  }
+  /** "I'm leaving" with the badge's card number (its QR code, or typed). */
+  signOutVisit(cardNumber: string): Promise<{ state: string }> {
+    return this.call('POST', '/api/self-service/sign-out', { cardNumber });
+  }
+  /** "I'm leaving" with the badge in the encoder's reader (a Digital ID's chip). */
+  signOutVisitByCardInReader(): Promise<{ state: string }> {
+    return this.call('POST', '/api/self-service/sign-out/card-in-reader');
   }
 
   // Session

@@ -159,3 +159,21 @@ export interface RequestChangedEvent {
   processName: string;
   batchId: string | null;
 }
+
+/** An invitation found at the kiosk by its QR code or short code. */
+export interface InvitationDetails {
+  name: string;
+  company: string | null;
+  hostName: string | null;
+  processLabel: string;
+  kind: string;
+  lastDay: string;
+}
+
+/** The site terms as the server generates them from its settings, with their version. */
+export interface SiteTerms {
+  language: string;
+  text: string;
+  /** SHA-256 of the text: what a request records as accepted. */
+  version: string;
+}

@@ -65,6 +65,12 @@ export class KioskAttractScreen extends LocalizedElement {
         font-size: clamp(1.4rem, 5vmin, 3.2rem);
         border-radius: calc(var(--touch) * 0.95);
       }
+      .more {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: center;
+        gap: var(--gap);
+      }
       footer {
         display: flex;
         justify-content: space-between;
@@ -122,6 +128,22 @@ export class KioskAttractScreen extends LocalizedElement {
         >
           ${t('attract.start')}
         </button>
+        <div class="more">
+          <button
+            type="button"
+            ?disabled=${!!notReady || !this.options}
+            @click=${() => goTo(this, 'invitation-code')}
+          >
+            ${t('attract.invitation')}
+          </button>
+          <button
+            type="button"
+            ?disabled=${this.offline || !this.options}
+            @click=${() => goTo(this, 'leaving')}
+          >
+            ${t('attract.leaving')}
+          </button>
+        </div>
         <p class="muted">${t('attract.privacy', { seconds: this.idleSeconds })}</p>
       </main>
       <footer>

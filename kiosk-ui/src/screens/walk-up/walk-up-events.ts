@@ -1,7 +1,18 @@
 /** Events the walk-up screens send up to kiosk-walk-up, which owns the draft and the step. */
 import type { WalkUpDraft } from '../../state/walk-up-draft.js';
 
-export type WalkUpStep = 'attract' | 'kind' | 'details' | 'photo' | 'terms' | 'status';
+export type WalkUpStep =
+  | 'attract'
+  | 'kind'
+  | 'details'
+  | 'photo'
+  | 'terms'
+  | 'status'
+  // Issue 16: an invited visitor (code, then the invitation), and "I'm leaving".
+  | 'invitation-code'
+  | 'invitation'
+  | 'leaving'
+  | 'left';
 
 export function patchDraft(from: HTMLElement, patch: Partial<WalkUpDraft>): void {
   from.dispatchEvent(
