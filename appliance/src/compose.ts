@@ -217,6 +217,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     events,
     scheduler,
     log,
+    cardReader: parts.encoder,
     ...(parts.notificationTransports ? { transports: parts.notificationTransports } : {}),
   });
   const requests = new RequestService(

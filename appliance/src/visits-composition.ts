@@ -25,7 +25,7 @@ import type { DurableScheduler } from './services/scheduler/durable-scheduler.js
 import { BarredPersonService } from './services/visits/barred-person-service.js';
 import { InvitationService } from './services/visits/invitation-service.js';
 import { SiteTerms } from './services/visits/site-terms.js';
-import { VisitService } from './services/visits/visit-service.js';
+import { VisitService, type CardIdentityReader } from './services/visits/visit-service.js';
 import type { WorkflowEngine } from './services/workflow-engine.js';
 
 export interface VisitServices {
@@ -78,6 +78,8 @@ export function composeVisits(parts: {
   scheduler: DurableScheduler;
   log: Logger;
   transports?: { mail: MailSender | null; webhook: WebhookSender | null };
+  /** The encoder, whose reader identifies a Digital ID for "I'm leaving". */
+  cardReader?: CardIdentityReader;
 }): {
   services: Omit<VisitServices, 'invitations'>;
   walkUpHook: WalkUpHook;
@@ -113,6 +115,7 @@ export function composeVisits(parts: {
       notifyHostOnLeave: config.visits?.notifyHostOnLeave ?? false,
     },
     log: log.child({ module: 'services.visits' }),
+    ...(parts.cardReader ? { cardReader: parts.cardReader } : {}),
   });
   parts.engine.onTransition((tx, change) => visits.followRequest(tx, change));
   const barred = new BarredPersonService(store, clock);

@@ -28,6 +28,7 @@ import {
   type PinOperationResult,
   type PinUnblockRequest,
 } from './piv-pin-operations.js';
+import { readCardIdentityOnCard, type CardIdentity } from './piv-card-identity.js';
 import type {
   EncoderStatus,
   PersonalizationRequest,
@@ -355,6 +356,10 @@ export class PcscPivEncoder implements PivEncoder {
 
   changePin(request: PinChangeRequest): Promise<PinOperationResult> {
     return this.queue.run(() => this.withCard((transport) => changePinOnCard(transport, request)));
+  }
+
+  readCardIdentity(): Promise<CardIdentity> {
+    return this.queue.run(() => this.withCard((transport) => readCardIdentityOnCard(transport)));
   }
 
   /**

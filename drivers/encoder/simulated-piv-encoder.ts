@@ -11,6 +11,7 @@ import type { ApduTransport } from './apdu-channel.js';
 import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
 import { changePinOnCard, unblockPinOnCard } from './piv-pin-operations.js';
+import { readCardIdentityOnCard } from './piv-card-identity.js';
 import type {
   EncoderStatus,
   PersonalizationRequest,
@@ -163,6 +164,14 @@ export function createSimulatedPivEncoder(
         if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
         card.reset();
         return changePinOnCard(transport, request);
+      });
+    },
+    readCardIdentity() {
+      return queue.run(async () => {
+        if (closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
+        if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
+        card.reset();
+        return readCardIdentityOnCard(transport);
       });
     },
     onStatus(listener) {

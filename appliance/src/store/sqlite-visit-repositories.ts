@@ -193,6 +193,16 @@ export class SqliteVisitRepository implements VisitRepository {
     return row ? toVisit(row) : null;
   }
 
+  async onSiteByCardGuid(guid: string): Promise<VisitRecord | null> {
+    const row = await this.db.get(
+      `SELECT v.* FROM visits v JOIN cards c ON c.request_id = v.request_id
+        WHERE c.guid = ? AND v.state = 'on_site'`,
+      // Stored as lower-case hex (card-object-factory.ts); equality keeps the unique index.
+      [guid.toLowerCase()],
+    );
+    return row ? toVisit(row) : null;
+  }
+
   async unreturnedBadges(q: Page): Promise<VisitView[]> {
     const rows = await this.db.all(
       `${VIEW_SELECT}
