@@ -306,10 +306,12 @@ export const en = {
   'scan.noCamera': 'There is no camera available. Please type the code instead.',
   'scan.live': 'Camera picture for reading a QR code',
   'invitation.title': 'Your invitation',
-  'invitation.lead': 'Hold the QR code from your invitation e-mail up to the camera, or type the code from the e-mail.',
+  'invitation.lead':
+    'Hold the QR code from your invitation e-mail up to the camera, or type the code from the e-mail.',
   'invitation.type': 'Type the code',
   'invitation.code': 'Invitation code',
-  'invitation.notFound': 'No invitation for today has this code. Please check it, or ask at the desk.',
+  'invitation.notFound':
+    'No invitation for today has this code. Please check it, or ask at the desk.',
   'invitation.welcome': 'Welcome, {name}',
   'invitation.host': 'Visiting',
   'invitation.process': 'Card',
@@ -318,12 +320,14 @@ export const en = {
   'invitation.confirm': 'Yes, this is me',
   'invitation.notMe': 'This is not me',
   'leaving.title': 'Leaving?',
-  'leaving.lead': 'Hold the QR code on your badge up to the camera, put your card in the reader, or type the card number.',
+  'leaving.lead':
+    'Hold the QR code on your badge up to the camera, put your card in the reader, or type the card number.',
   'leaving.type': 'Type the card number',
   'leaving.cardNumber': 'Card number',
   'leaving.cardInReader': 'My card is in the reader',
   'leaving.notFound': 'This badge is not signed in as on site. Please ask at the desk.',
-  'leaving.noChip': 'This card has no chip the reader can read. Please show its QR code or type its number.',
+  'leaving.noChip':
+    'This card has no chip the reader can read. Please show its QR code or type its number.',
   'leaving.noCard': 'There is no card in the reader. Put it in and try again.',
   'leaving.thanks': 'Thank you for your visit',
   'leaving.dropBadge': 'Please drop your badge in the box.',

@@ -309,10 +309,12 @@ export const nl: Catalog = {
   'scan.noCamera': 'Er is geen camera beschikbaar. Typ de code in plaats daarvan.',
   'scan.live': 'Camerabeeld om een QR-code te lezen',
   'invitation.title': 'Uw uitnodiging',
-  'invitation.lead': 'Houd de QR-code uit uw uitnodigingsmail voor de camera, of typ de code uit de mail.',
+  'invitation.lead':
+    'Houd de QR-code uit uw uitnodigingsmail voor de camera, of typ de code uit de mail.',
   'invitation.type': 'Code typen',
   'invitation.code': 'Uitnodigingscode',
-  'invitation.notFound': 'Er is vandaag geen uitnodiging met deze code. Controleer de code of vraag het bij de balie.',
+  'invitation.notFound':
+    'Er is vandaag geen uitnodiging met deze code. Controleer de code of vraag het bij de balie.',
   'invitation.welcome': 'Welkom, {name}',
   'invitation.host': 'Bezoekt',
   'invitation.process': 'Pas',
@@ -321,12 +323,14 @@ export const nl: Catalog = {
   'invitation.confirm': 'Ja, dit ben ik',
   'invitation.notMe': 'Dit ben ik niet',
   'leaving.title': 'Vertrekt u?',
-  'leaving.lead': 'Houd de QR-code op uw badge voor de camera, steek uw pas in de lezer, of typ het pasnummer.',
+  'leaving.lead':
+    'Houd de QR-code op uw badge voor de camera, steek uw pas in de lezer, of typ het pasnummer.',
   'leaving.type': 'Pasnummer typen',
   'leaving.cardNumber': 'Pasnummer',
   'leaving.cardInReader': 'Mijn pas zit in de lezer',
   'leaving.notFound': 'Deze badge staat niet als aanwezig geregistreerd. Vraag het bij de balie.',
-  'leaving.noChip': 'Deze pas heeft geen chip die de lezer kan lezen. Laat de QR-code zien of typ het nummer.',
+  'leaving.noChip':
+    'Deze pas heeft geen chip die de lezer kan lezen. Laat de QR-code zien of typ het nummer.',
   'leaving.noCard': 'Er zit geen pas in de lezer. Steek hem erin en probeer het opnieuw.',
   'leaving.thanks': 'Bedankt voor uw bezoek',
   'leaving.dropBadge': 'Gooi uw badge alstublieft in de bak.',

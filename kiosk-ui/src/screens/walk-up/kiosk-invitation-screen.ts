@@ -43,8 +43,18 @@ export class KioskInvitationScreen extends LocalizedElement {
         <dl data-testid="invitation">
           <dt>${t('details.name')}</dt>
           <dd>${i.name}</dd>
-          ${i.company ? html`<dt>${t('details.company')}</dt><dd>${i.company}</dd>` : null}
-          ${i.hostName ? html`<dt>${t('invitation.host')}</dt><dd>${i.hostName}</dd>` : null}
+          ${
+            i.company
+              ? html`<dt>${t('details.company')}</dt>
+                  <dd>${i.company}</dd>`
+              : null
+          }
+          ${
+            i.hostName
+              ? html`<dt>${t('invitation.host')}</dt>
+                  <dd>${i.hostName}</dd>`
+              : null
+          }
           <dt>${t('invitation.process')}</dt>
           <dd>${i.processLabel}</dd>
           <dt>${t('invitation.until')}</dt>
@@ -53,7 +63,9 @@ export class KioskInvitationScreen extends LocalizedElement {
         <p>${t('invitation.confirmLead')}</p>
       </main>
       <div class="actions">
-        <button type="button" @click=${() => goTo(this, 'attract')}>${t('invitation.notMe')}</button>
+        <button type="button" @click=${() => goTo(this, 'attract')}>
+          ${t('invitation.notMe')}
+        </button>
         <button type="button" class="primary" @click=${() => goTo(this, 'photo')}>
           ${t('invitation.confirm')}
         </button>

@@ -67,20 +67,19 @@ export class KioskScanOrTypeScreen extends LocalizedElement {
 
   private typingView() {
     return html`<kiosk-text-field
-        label=${this.fieldLabel}
-        .value=${this.typed}
-        maxlength="40"
-        @focusin=${(e: FocusEvent) => {
-          const origin = e.composedPath()[0];
-          if (origin instanceof HTMLInputElement) this.field = origin;
-        }}
-        @value-changed=${(e: CustomEvent<string>) => (this.typed = e.detail)}
-      ></kiosk-text-field>`;
+      label=${this.fieldLabel}
+      .value=${this.typed}
+      maxlength="40"
+      @focusin=${(e: FocusEvent) => {
+        const origin = e.composedPath()[0];
+        if (origin instanceof HTMLInputElement) this.field = origin;
+      }}
+      @value-changed=${(e: CustomEvent<string>) => (this.typed = e.detail)}
+    ></kiosk-text-field>`;
   }
 
   protected override updated(): void {
-    if (this.typing && !this.field)
-      this.renderRoot.querySelector('kiosk-text-field')?.focus();
+    if (this.typing && !this.field) this.renderRoot.querySelector('kiosk-text-field')?.focus();
   }
 
   override render() {
@@ -95,7 +94,9 @@ export class KioskScanOrTypeScreen extends LocalizedElement {
                   @qr-read=${(e: CustomEvent<string>) => this.send(e.detail)}
                 ></kiosk-qr-scanner>
                 <div class="side">
-                  <button type="button" @click=${() => (this.typing = true)}>${this.typeLabel}</button>
+                  <button type="button" @click=${() => (this.typing = true)}>
+                    ${this.typeLabel}
+                  </button>
                   ${
                     this.cardReader
                       ? html`<button
