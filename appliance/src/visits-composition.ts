@@ -40,6 +40,7 @@ export interface VisitServices {
 
 export const RETENTION_JOB = 'retention';
 export const CLOSING_JOB = 'visits.closing-time';
+export const INVITATION_EXPIRY_JOB = 'invitations.expiry';
 const RETENTION_EVERY_MS = 60 * 60_000;
 
 export function retentionPolicy(config: DeviceConfig): RetentionPolicy {
@@ -167,6 +168,17 @@ export function composeVisits(parts: {
     });
   }
 
+  // Invitations whose last day has passed: a little after midnight, site time; a device that
+  // was off catches up at start (the job covers everything due by its run).
+  parts.scheduler.register({
+    name: INVITATION_EXPIRY_JOB,
+    due: { kind: 'daily', at: '00:05', timeZone },
+    run: async (tx, { now }) => {
+      if (!invitations) throw new Error('invitations are not wired');
+      return { summary: { expired: await invitations.expireIn(tx, now) } };
+    },
+  });
+
   const services = { notifications, visits, barred, terms, retention, siteName: config.siteName };
   return {
     services,
@@ -180,6 +192,7 @@ export function composeVisits(parts: {
         engine: parts.engine,
         requests,
         notifications,
+        visits,
         policy: {
           defaultProcess: config.invitations?.defaultProcess ?? config.walkUp.visitor ?? null,
           countAsApproval: config.invitations?.countAsApproval ?? false,

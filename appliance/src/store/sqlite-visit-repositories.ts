@@ -474,6 +474,14 @@ export class SqliteInvitationRepository implements InvitationRepository {
     );
     return rows.map(toInvitation);
   }
+
+  async openEndedBefore(today: string): Promise<InvitationRecord[]> {
+    const rows = await this.db.all(
+      `SELECT * FROM invitations WHERE state = 'open' AND last_day < ? ORDER BY last_day, id`,
+      [today],
+    );
+    return rows.map(toInvitation);
+  }
 }
 
 function toInvitation(r: Row): InvitationRecord {

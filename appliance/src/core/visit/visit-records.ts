@@ -211,6 +211,8 @@ export interface InvitationRepository {
     },
   ): Promise<void>;
   list(q: Page & { state?: InvitationState }): Promise<InvitationRecord[]>;
+  /** Open invitations whose last day is before `today` (YYYY-MM-DD): due to expire. */
+  openEndedBefore(today: string): Promise<InvitationRecord[]>;
 }
 
 export interface BarredPersonRepository {

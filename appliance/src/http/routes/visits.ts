@@ -515,6 +515,32 @@ export const visitRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> =
   );
 
   app.post(
+    '/api/invitations/:id/withdraw',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'Withdraw an open invitation: its codes stop working, the expected visit ends',
+        params: IdParams,
+        body: Type.Optional(
+          Type.Object(
+            { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 200: Type.Object({ invitation: InvitationBody }), ...errorResponses },
+      },
+      preHandler: requireStaff(...INVITERS),
+    },
+    async (request) => ({
+      invitation: await v.invitations.withdraw(
+        staffActor(request),
+        request.params.id,
+        request.body?.reason,
+      ),
+    }),
+  );
+
+  app.post(
     '/api/persons/:id/erase',
     {
       schema: {
