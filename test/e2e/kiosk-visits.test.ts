@@ -21,7 +21,7 @@ import {
 import type { PrintedCard } from '../../drivers/printer/simulated-printer-device.js';
 import { localDate } from '../../appliance/src/core/visit/closing-time.js';
 import { normalizeStatusCode, statusCodeHash } from '../../appliance/src/services/status-code.js';
-import { buildTestApp, type TestApp } from '../support/build-test-app.js';
+import { buildTestApp, TEST_PASSCODE, type TestApp } from '../support/build-test-app.js';
 import { hasTool, itWithTools } from '../support/system-tools.js';
 import {
   axeFindings,
@@ -241,4 +241,41 @@ describe('visits at the kiosk in Chromium, the camera fed a QR code', () => {
     await page.getByRole('heading', { name: 'Welcome, Tom Typist' }).waitFor();
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('the desk sees who is on site, invites a visitor and withdraws the invitation in the console', async () => {
+    await t.staff('vera', ['registration_officer', 'security_staff']);
+    const desk = await browser.newContext({ viewport: VIEWPORT, hasTouch: true });
+    contexts.push(desk);
+    const page = await desk.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${base}/staff`);
+    await page.getByLabel('User name').fill('vera');
+    await page.getByLabel('Passcode').fill(TEST_PASSCODE);
+    await button(page, 'Sign in').click();
+    await page.locator('button[data-view="visits"]').click();
+    const view = page.locator('kiosk-visits-view');
+    await view.getByRole('heading', { name: 'On site now' }).waitFor();
+    await view.getByRole('link', { name: 'Print the list' }).waitFor();
+
+    await view.getByLabel('Full name').fill('Nina Newcomer');
+    await view.getByLabel('E-mail').fill('nina@initech.example');
+    await view.getByLabel('Who are you visiting?').fill('hel');
+    await view.getByRole('button', { name: 'Helen Host' }).click();
+    await button(page, 'Send invitation').click();
+    const code = (await view.getByTestId('invitation-code').textContent())?.trim() ?? '';
+    expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    const row = view.locator('li[data-invitation]', { hasText: 'Nina Newcomer' });
+    await row.waitFor();
+    await checkScreen(page, 'visits-07-console');
+    expect((await lookupCode(code)).statusCode).toBe(200);
+
+    await row.getByRole('button', { name: /Withdraw/ }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await lookupCode(code)).statusCode).toBe(404);
+    await view.getByRole('heading', { name: 'Notifications' }).waitFor();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  const lookupCode = (code: string) =>
+    post(t, null, '/api/self-service/invitations/lookup', { code });
 });

@@ -15,6 +15,8 @@ import type {
   Collected,
   HealthReport,
   Host,
+  HostNotification,
+  Invitation,
   InvitationDetails,
   Person,
   ProcessInfo,
@@ -23,6 +25,7 @@ import type {
   SelfServiceOptions,
   SiteTerms,
   User,
+  Visit,
   WalkUpReceipt,
   WalkUpStatus,
   WalkUpSubmission,
@@ -218,6 +221,45 @@ export class ApiClient {
   }
   verifyAudit(): Promise<{ ok: boolean; events: number; brokenAt: number | null }> {
     return this.call('GET', '/api/audit/verify');
+  }
+
+  // Visits (issue 16)
+  async visitsOnSite(): Promise<Visit[]> {
+    return (await this.call<{ items: Visit[] }>('GET', '/api/visits/on-site')).items;
+  }
+  async unreturnedBadges(): Promise<Visit[]> {
+    return (await this.call<{ items: Visit[] }>('GET', '/api/visits/unreturned-badges')).items;
+  }
+  endVisit(id: string, badgeReturned: boolean): Promise<Visit> {
+    return this.call('POST', `/api/visits/${encodeURIComponent(id)}/end`, { badgeReturned });
+  }
+  async invitations(state: string): Promise<Invitation[]> {
+    return (
+      await this.call<{ items: Invitation[] }>('GET', '/api/invitations', undefined, { state })
+    ).items;
+  }
+  invite(body: {
+    name: string;
+    company?: string;
+    email: string;
+    hostPersonId: string;
+    firstDay?: string;
+    lastDay?: string;
+  }): Promise<{ invitation: Invitation; code: string }> {
+    return this.call('POST', '/api/invitations', body);
+  }
+  withdrawInvitation(id: string): Promise<{ invitation: Invitation }> {
+    return this.call('POST', `/api/invitations/${encodeURIComponent(id)}/withdraw`, {});
+  }
+  async notifications(): Promise<HostNotification[]> {
+    return (
+      await this.call<{ items: HostNotification[] }>('GET', '/api/notifications', undefined, {
+        limit: 50,
+      })
+    ).items;
+  }
+  resendNotification(id: string): Promise<unknown> {
+    return this.call('POST', `/api/notifications/${encodeURIComponent(id)}/resend`);
   }
 
   // Device

@@ -177,3 +177,43 @@ export interface SiteTerms {
   /** SHA-256 of the text: what a request records as accepted. */
   version: string;
 }
+
+/** A visit as staff see it (GET /api/visits…). */
+export interface Visit {
+  id: string;
+  state: string;
+  stateReason: string | null;
+  name: string;
+  company: string | null;
+  kind: string;
+  hostName: string | null;
+  cardNumber: string | null;
+  cardStatus: string | null;
+  badgeReturned: boolean | null;
+  onSiteAt: string | null;
+  endedAt: string | null;
+}
+
+export interface Invitation {
+  id: string;
+  name: string | null;
+  company: string | null;
+  email: string | null;
+  firstDay: string;
+  lastDay: string;
+  state: string;
+  processName: string;
+}
+
+/** A host notification or invitation e-mail in the queue (never its body). */
+export interface HostNotification {
+  id: string;
+  channel: string;
+  topic: string;
+  recipient: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+  createdAt: string;
+}

@@ -331,6 +331,28 @@ export const en = {
   'leaving.noCard': 'There is no card in the reader. Put it in and try again.',
   'leaving.thanks': 'Thank you for your visit',
   'leaving.dropBadge': 'Please drop your badge in the box.',
+
+  'view.visits': 'Visits',
+  'visits.onSite': 'On site now',
+  'visits.print': 'Print the list',
+  'visits.csv': 'Download as CSV',
+  'visits.host': 'visiting {name}',
+  'visits.endReturned': 'End visit, badge returned',
+  'visits.endNotReturned': 'End visit, badge not returned',
+  'visits.unreturned': 'Badges not returned',
+  'visits.invitations': 'Open invitations',
+  'visits.withdraw': 'Withdraw',
+  'visits.invite': 'Invite a visitor',
+  'visits.firstDay': 'First day (empty: today)',
+  'visits.lastDay': 'Last day (empty: the first day)',
+  'visits.sendInvitation': 'Send invitation',
+  'visits.inviteMissing': 'Name, e-mail and host are needed for an invitation.',
+  'visits.invited': 'Invitation sent. Its code (shown only now):',
+  'visits.notifications': 'Notifications',
+  'visits.recipient': 'To',
+  'visits.topic': 'What',
+  'visits.state': 'State (attempts)',
+  'visits.resend': 'Send again',
 } as const;
 
 export type MessageKey = keyof typeof en;

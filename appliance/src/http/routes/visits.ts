@@ -493,7 +493,8 @@ export const visitRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> =
             company: Type.Optional(Company),
             email: Email,
             hostPersonId: Type.String({ format: 'uuid' }),
-            firstDay: IsoDate,
+            // Omitted: today at the site (its time zone), as the device's clock says.
+            firstDay: Type.Optional(IsoDate),
             lastDay: Type.Optional(IsoDate),
             processName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('nl')])),

@@ -40,7 +40,8 @@ export interface NewInvitation {
   company?: string;
   email: string;
   hostPersonId: string;
-  firstDay: string;
+  /** Omitted: today at the site. */
+  firstDay?: string;
   lastDay?: string;
   processName?: string;
   language?: string;
@@ -116,11 +117,12 @@ export class InvitationService {
       throw new InvalidInputError(`process ${processName ?? '(none)'} is not enabled here`);
     if (process.cardType === 'employee')
       throw new InvalidInputError('invitations are for visitors and contractors');
-    const lastDay = input.lastDay ?? input.firstDay;
-    if (!parseIsoDate(input.firstDay) || !parseIsoDate(lastDay))
-      throw new InvalidInputError('firstDay and lastDay are dates as YYYY-MM-DD');
-    if (lastDay < input.firstDay) throw new InvalidInputError('lastDay is before firstDay');
     const today = localDate(this.deps.clock.now(), this.deps.policy.timeZone);
+    const firstDay = input.firstDay ?? today;
+    const lastDay = input.lastDay ?? firstDay;
+    if (!parseIsoDate(firstDay) || !parseIsoDate(lastDay))
+      throw new InvalidInputError('firstDay and lastDay are dates as YYYY-MM-DD');
+    if (lastDay < firstDay) throw new InvalidInputError('lastDay is before firstDay');
     if (lastDay < today) throw new InvalidInputError('the invitation’s days are over already');
     const code = newStatusCode(this.deps.random);
     const qrPayload = `${INVITATION_QR_PREFIX}${code}`;
@@ -136,7 +138,7 @@ export class InvitationService {
       email: input.email,
       hostPersonId: input.hostPersonId,
       processName: process.name,
-      firstDay: input.firstDay,
+      firstDay,
       lastDay,
       state: 'open',
       createdBy,

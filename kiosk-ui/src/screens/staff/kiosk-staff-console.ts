@@ -24,6 +24,7 @@ import './kiosk-collection-view.js';
 import './kiosk-cards-view.js';
 import './kiosk-audit-view.js';
 import './kiosk-diagnostics-view.js';
+import './kiosk-visits-view.js';
 
 export type StaffView =
   | 'approvals'
@@ -33,7 +34,8 @@ export type StaffView =
   | 'collection'
   | 'cards'
   | 'audit'
-  | 'diagnostics';
+  | 'diagnostics'
+  | 'visits';
 
 const ALL_STAFF: StaffRole[] = [
   'registration_officer',
@@ -54,6 +56,7 @@ const VIEWS: Array<{ id: StaffView; roles: StaffRole[] }> = [
   { id: 'cards', roles: ['security_staff', 'card_production_admin', 'registration_officer'] },
   { id: 'diagnostics', roles: ['device_admin'] },
   { id: 'audit', roles: ALL_STAFF },
+  { id: 'visits', roles: ['security_staff', 'registration_officer'] },
 ];
 
 @customElement('kiosk-staff-console')
@@ -170,6 +173,8 @@ export class KioskStaffConsole extends LocalizedElement {
         return html`<kiosk-audit-view></kiosk-audit-view>`;
       case 'diagnostics':
         return html`<kiosk-diagnostics-view></kiosk-diagnostics-view>`;
+      case 'visits':
+        return html`<kiosk-visits-view></kiosk-visits-view>`;
     }
   }
 
