@@ -258,8 +258,8 @@ describe('visits at the kiosk in Chromium, the camera fed a QR code', () => {
     await view.getByRole('link', { name: 'Print the list' }).waitFor();
 
     await view.getByLabel('Full name').fill('Nina Newcomer');
-    await view.getByLabel('E-mail').fill('nina@initech.example');
-    await view.getByLabel('Who are you visiting?').fill('hel');
+    await view.getByLabel('E-mail', { exact: true }).fill('nina@initech.example');
+    await view.getByLabel('Host', { exact: true }).fill('hel');
     await view.getByRole('button', { name: 'Helen Host' }).click();
     await button(page, 'Send invitation').click();
     const code = (await view.getByTestId('invitation-code').textContent())?.trim() ?? '';

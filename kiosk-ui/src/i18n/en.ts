@@ -353,6 +353,8 @@ export const en = {
   'visits.topic': 'What',
   'visits.state': 'State (attempts)',
   'visits.resend': 'Send again',
+  'visits.email': 'E-mail',
+  'visits.hostLabel': 'Host',
 } as const;
 
 export type MessageKey = keyof typeof en;

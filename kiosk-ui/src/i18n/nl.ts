@@ -356,4 +356,6 @@ export const nl: Catalog = {
   'visits.topic': 'Wat',
   'visits.state': 'Status (pogingen)',
   'visits.resend': 'Opnieuw versturen',
+  'visits.email': 'E-mail',
+  'visits.hostLabel': 'Gastheer',
 };

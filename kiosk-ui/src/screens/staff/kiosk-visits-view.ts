@@ -230,9 +230,9 @@ export class KioskVisitsView extends LocalizedElement {
           }}
         >
           ${this.field('name', t('details.name'))} ${this.field('company', t('details.company'))}
-          ${this.field('email', t('details.email'))}
+          ${this.field('email', t('visits.email'))}
           <kiosk-host-picker
-            label=${t('details.host')}
+            label=${t('visits.hostLabel')}
             .host=${this.host}
             @host-changed=${(e: CustomEvent<Host | null>) => (this.host = e.detail)}
           ></kiosk-host-picker>
