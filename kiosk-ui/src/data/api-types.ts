@@ -55,6 +55,9 @@ export interface WalkUpSubmission {
   validUntil?: string;
   photo?: { mimeType: 'image/jpeg'; base64: string };
   acceptTerms: true;
+  /** SHA-256 of the terms text shown (GET /api/self-service/terms), and its language. */
+  termsVersion?: string;
+  language?: string;
 }
 
 export interface WalkUpReceipt {

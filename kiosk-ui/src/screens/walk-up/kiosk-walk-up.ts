@@ -205,7 +205,11 @@ export class KioskWalkUp extends LocalizedElement {
     this.busy = true;
     this.submitError = '';
     try {
-      this.receipt = await this.api.submitWalkUp(toSubmission(this.draft));
+      this.receipt = await this.api.submitWalkUp({
+        ...toSubmission(this.draft),
+        // The terms shown were the server's: record which text was accepted.
+        ...(this.terms ? { termsVersion: this.terms.version, language: this.terms.language } : {}),
+      });
       // The request is sent: keep only what the status screen needs.
       this.draft = emptyDraft();
       this.step = 'status';
