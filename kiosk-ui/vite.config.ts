@@ -23,4 +23,6 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
   },
+  // The QR decoding Worker (kiosk-qr-scanner) imports zxing-wasm as an ES module.
+  worker: { format: 'es' },
 });

@@ -35,7 +35,7 @@ import { PrinterMaintenanceService } from './services/printer-maintenance-servic
 import { RequestService } from './services/request-service.js';
 import { WorkflowEngine } from './services/workflow-engine.js';
 import type { SecretEscrow } from './core/secret-escrow.js';
-import { CentralInbox } from './services/sync/central-inbox.js';
+import { CentralInbox, type CentralInvitationSink } from './services/sync/central-inbox.js';
 import type { IdentityManagerClient } from './services/sync/identity-manager-client.js';
 import { SyncService } from './services/sync/sync-service.js';
 import { escrowPendingPuks } from './services/puk-escrow.js';
@@ -179,6 +179,8 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
           engine,
           cards,
           lifecycle,
+          // Bound late: the invitation service is made with the request service below.
+          invitations: (): CentralInvitationSink | null => services.visiting.invitations,
           clock,
           log: log.child({ module: 'services.sync.inbox' }),
         }),
@@ -218,6 +220,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     events,
     scheduler,
     log,
+    cardReader: parts.encoder,
     ...(parts.notificationTransports ? { transports: parts.notificationTransports } : {}),
   });
   const requests = new RequestService(

@@ -25,7 +25,7 @@ import type { DurableScheduler } from './services/scheduler/durable-scheduler.js
 import { BarredPersonService } from './services/visits/barred-person-service.js';
 import { InvitationService } from './services/visits/invitation-service.js';
 import { SiteTerms } from './services/visits/site-terms.js';
-import { VisitService } from './services/visits/visit-service.js';
+import { VisitService, type CardIdentityReader } from './services/visits/visit-service.js';
 import type { WorkflowEngine } from './services/workflow-engine.js';
 
 export interface VisitServices {
@@ -40,6 +40,7 @@ export interface VisitServices {
 
 export const RETENTION_JOB = 'retention';
 export const CLOSING_JOB = 'visits.closing-time';
+export const INVITATION_EXPIRY_JOB = 'invitations.expiry';
 const RETENTION_EVERY_MS = 60 * 60_000;
 
 export function retentionPolicy(config: DeviceConfig): RetentionPolicy {
@@ -78,6 +79,8 @@ export function composeVisits(parts: {
   scheduler: DurableScheduler;
   log: Logger;
   transports?: { mail: MailSender | null; webhook: WebhookSender | null };
+  /** The encoder, whose reader identifies a Digital ID for "I'm leaving". */
+  cardReader?: CardIdentityReader;
 }): {
   services: Omit<VisitServices, 'invitations'>;
   walkUpHook: WalkUpHook;
@@ -113,6 +116,7 @@ export function composeVisits(parts: {
       notifyHostOnLeave: config.visits?.notifyHostOnLeave ?? false,
     },
     log: log.child({ module: 'services.visits' }),
+    ...(parts.cardReader ? { cardReader: parts.cardReader } : {}),
   });
   parts.engine.onTransition((tx, change) => visits.followRequest(tx, change));
   const barred = new BarredPersonService(store, clock);
@@ -164,6 +168,17 @@ export function composeVisits(parts: {
     });
   }
 
+  // Invitations whose last day has passed: a little after midnight, site time; a device that
+  // was off catches up at start (the job covers everything due by its run).
+  parts.scheduler.register({
+    name: INVITATION_EXPIRY_JOB,
+    due: { kind: 'daily', at: '00:05', timeZone },
+    run: async (tx, { now }) => {
+      if (!invitations) throw new Error('invitations are not wired');
+      return { summary: { expired: await invitations.expireIn(tx, now) } };
+    },
+  });
+
   const services = { notifications, visits, barred, terms, retention, siteName: config.siteName };
   return {
     services,
@@ -177,6 +192,7 @@ export function composeVisits(parts: {
         engine: parts.engine,
         requests,
         notifications,
+        visits,
         policy: {
           defaultProcess: config.invitations?.defaultProcess ?? config.walkUp.visitor ?? null,
           countAsApproval: config.invitations?.countAsApproval ?? false,

@@ -23,12 +23,12 @@ import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
 import {
   changePinOnCard,
-  readCardGuidOnCard,
   unblockPinOnCard,
   type PinChangeRequest,
   type PinOperationResult,
   type PinUnblockRequest,
 } from './piv-pin-operations.js';
+import { readCardIdentityOnCard, type CardIdentity } from './piv-card-identity.js';
 import type {
   EncoderStatus,
   PersonalizationRequest,
@@ -358,8 +358,8 @@ export class PcscPivEncoder implements PivEncoder {
     return this.queue.run(() => this.withCard((transport) => changePinOnCard(transport, request)));
   }
 
-  readCardGuid(): Promise<{ guid: string }> {
-    return this.queue.run(() => this.withCard((transport) => readCardGuidOnCard(transport)));
+  readCardIdentity(): Promise<CardIdentity> {
+    return this.queue.run(() => this.withCard((transport) => readCardIdentityOnCard(transport)));
   }
 
   /**

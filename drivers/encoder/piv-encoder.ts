@@ -115,6 +115,9 @@ import type {
   PinUnblockRequest,
 } from './piv-pin-operations.js';
 
+export type { CardIdentity } from './piv-card-identity.js';
+import type { CardIdentity } from './piv-card-identity.js';
+
 export interface PivEncoder {
   /** 'pcsc' for a reader through pcscd, 'simulated' for the in-process card. */
   readonly kind: 'pcsc' | 'simulated';
@@ -135,10 +138,11 @@ export interface PivEncoder {
   /** Change the PIN with the current one (CHANGE REFERENCE DATA); errors as unblockPin. */
   changePin(request: PinChangeRequest): Promise<PinOperationResult>;
   /**
-   * The CHUID GUID of the card now in the reader (32 hex digits, lower case), read without a
-   * PIN. Throws DeviceError: CARD_REMOVED, READER_NOT_FOUND, CARD_NOT_SUPPORTED, CARD_ERROR.
+   * Which card is in the reader: its CHUID GUID and FASC-N, read without a PIN. Throws
+   * DeviceError: CARD_REMOVED (no chip card in the reader), CARD_NOT_SUPPORTED (no PIV
+   * application or CHUID), READER_NOT_FOUND, DEVICE_TIMEOUT, CARD_ERROR.
    */
-  readCardGuid(): Promise<{ guid: string }>;
+  readCardIdentity(): Promise<CardIdentity>;
   onStatus(listener: (status: EncoderStatus) => void): () => void;
   close(): Promise<void>;
 }

@@ -58,14 +58,6 @@ async function selectAndCheck(channel: ApduChannel, expectedGuid: string): Promi
     throw new DeviceError('CARD_MISMATCH', 'the card in the encoder is not this card');
 }
 
-/**
- * Which card is in the reader: its CHUID GUID (32 hex digits, lower case), read without a PIN
- * (SELECT PIV, GET DATA 5FC102), so a holder at the walk-up side can say "this card".
- */
-export async function readCardGuidOnCard(transport: ApduTransport): Promise<{ guid: string }> {
-  return { guid: await selectAndReadGuid(new ApduChannel(transport)) };
-}
-
 function secretError(sw: number, what: 'PIN' | 'PUK'): DeviceError {
   if (sw === SW.AUTH_METHOD_BLOCKED || sw === 0x63c0)
     return new DeviceError('CARD_SECRET_BLOCKED', `the ${what} is blocked on this card`);

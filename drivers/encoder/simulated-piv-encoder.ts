@@ -10,7 +10,8 @@ import { DeviceError } from '../errors.js';
 import type { ApduTransport } from './apdu-channel.js';
 import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
-import { changePinOnCard, readCardGuidOnCard, unblockPinOnCard } from './piv-pin-operations.js';
+import { changePinOnCard, unblockPinOnCard } from './piv-pin-operations.js';
+import { readCardIdentityOnCard } from './piv-card-identity.js';
 import type {
   EncoderStatus,
   PersonalizationRequest,
@@ -165,12 +166,12 @@ export function createSimulatedPivEncoder(
         return changePinOnCard(transport, request);
       });
     },
-    readCardGuid() {
+    readCardIdentity() {
       return queue.run(async () => {
         if (closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
         if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
         card.reset();
-        return readCardGuidOnCard(transport);
+        return readCardIdentityOnCard(transport);
       });
     },
     onStatus(listener) {

@@ -87,6 +87,26 @@ export interface CentralServer {
   issueAdminToken(name: string): Promise<string>;
   /** A resource by the device's own id (its externalId). */
   byExternalId(type: string, externalId: string): Record<string, unknown> | undefined;
+  /**
+   * An administrator registers a visitor expected at one device's site (the host is the
+   * centre's User id); returns the Invitation's id.
+   */
+  invite(
+    by: string,
+    p: {
+      forDevice: string;
+      name: string;
+      company?: string;
+      email: string;
+      hostUserId: string;
+      firstDay: string;
+      lastDay?: string;
+      processName?: string;
+      language?: string;
+    },
+  ): Promise<string>;
+  /** An administrator calls an invitation off. */
+  withdrawInvitation(by: string, id: string, reason: string): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -646,6 +666,41 @@ export async function buildCentralServer(options: {
         });
         await store.commit();
         return String(r.id);
+      });
+    },
+    async invite(by, p) {
+      return serial(async () => {
+        const r = await writeAs({ kind: 'admin', id: by }, 'POST', 'Invitations', {
+          schemas: [SCIM.invitation],
+          name: p.name,
+          ...(p.company ? { company: p.company } : {}),
+          email: p.email,
+          host: { value: p.hostUserId },
+          firstDay: p.firstDay,
+          lastDay: p.lastDay ?? p.firstDay,
+          ...(p.processName ? { processName: p.processName } : {}),
+          ...(p.language ? { language: p.language } : {}),
+          forDevice: p.forDevice,
+          state: 'open',
+          by,
+        });
+        await store.commit();
+        return String(r.id);
+      });
+    },
+    async withdrawInvitation(by, id, reason) {
+      await serial(async () => {
+        await writeAs(
+          { kind: 'admin', id: by },
+          'PATCH',
+          'Invitations',
+          {
+            schemas: [SCIM.patchOp],
+            Operations: [{ op: 'replace', value: { state: 'withdrawn', by, reason } }],
+          },
+          id,
+        );
+        await store.commit();
       });
     },
     byExternalId(type, externalId) {

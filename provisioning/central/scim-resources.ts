@@ -1,6 +1,7 @@
 /**
  * The central Identity Manager's SCIM resource types, on SCIMMY: `User` (with the cardkiosk
- * User extension), `Card`, `CardRequest`, `CardBatch` and `CardNumberRange`, each with its own
+ * User extension), `Card`, `CardRequest`, `CardBatch`, `CardNumberRange` and `Invitation` (an
+ * expected visitor registered centrally for one device's site), each with its own
  * schema URN, so that /ResourceTypes and /Schemas describe them. SCIMMY keeps declarations
  * in one process-wide registry, so they are declared once here and every handler reaches
  * the server it serves through the `ctx` SCIMMY passes along.
@@ -146,6 +147,32 @@ export const numberRangeSchema = new SchemaDefinition(
   ],
 );
 
+/**
+ * A visitor the centre expects at one device's site (`forDevice`, the device's id). Only an
+ * administrator writes one; the device reads those for it and registers them locally, where
+ * the short code is made and the visitor's e-mail sent (the centre never holds the code).
+ * `state` is `open` or `withdrawn` (set by the administrator to call the visit off).
+ */
+export const invitationSchema = new SchemaDefinition(
+  'Invitation',
+  SCIM.invitation,
+  'A visitor expected at a device’s site',
+  [
+    text('name', { required: true }),
+    text('company'),
+    text('email'),
+    ref('host'),
+    text('firstDay'),
+    text('lastDay'),
+    text('processName'),
+    text('language'),
+    text('forDevice'),
+    text('state'),
+    text('by'),
+    text('reason'),
+  ],
+);
+
 export const userExtensionSchema = new SchemaDefinition(
   'CardkioskUser',
   SCIM.userExtension,
@@ -280,6 +307,12 @@ export const CardNumberRange = resourceClass(
   schemaClass(numberRangeSchema),
 );
 
+export const Invitation = resourceClass(
+  'Invitation',
+  '/Invitations',
+  schemaClass(invitationSchema),
+);
+
 /** The type name each endpoint stores under. */
 export const TYPES: Record<string, Any> = {
   Users: SCIMMY.Resources.User,
@@ -287,6 +320,7 @@ export const TYPES: Record<string, Any> = {
   CardRequests: CardRequest,
   CardBatches: CardBatch,
   CardNumberRanges: CardNumberRange,
+  Invitations: Invitation,
 };
 
 const plain = (instance: unknown): Record<string, unknown> =>
@@ -340,6 +374,9 @@ export function declareResources(basePath: string): void {
       let all = ctx.list(type).map(toScim);
       // Number ranges are private to the device that leased them.
       if (type === 'CardNumberRanges') all = all.filter((r) => r.device === ctx.device);
+      // Invitations are for one device's site; an administrator sees them all.
+      if (type === 'Invitations' && ctx.device !== 'central')
+        all = all.filter((r) => r.forDevice === ctx.device);
       const matched = resource.filter ? resource.filter.match(all) : all;
       return [...matched].sort((a, b) =>
         String(a.meta.lastModified).localeCompare(String(b.meta.lastModified)),
@@ -357,6 +394,7 @@ const USER_REFERENCES: Record<
   Cards: { within: (d) => d, attribute: 'holder' },
   CardRequests: { within: (d) => d, attribute: 'person' },
   Users: { within: (d) => d[SCIM.userExtension] as Json | undefined, attribute: 'host' },
+  Invitations: { within: (d) => d, attribute: 'host' },
 };
 
 /**

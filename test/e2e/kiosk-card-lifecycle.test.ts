@@ -246,7 +246,7 @@ describe('card lifecycle in the staff console', () => {
       const chip = fake.chips.findLast(
         (c) => Buffer.from(c.guid).toString('hex') === card.guid.toLowerCase(),
       )!;
-      fake.inserted = chip;
+      fake.chipInReader = chip;
       const current = chip.pin;
       const context = await browser.newContext({
         viewport: { width: size.width, height: size.height },
@@ -285,7 +285,7 @@ describe('card lifecycle in the staff console', () => {
       expect(chip.pin).toBe('864213');
       await screen.getByRole('button', { name: m['pinChange.finish'], exact: true }).click();
       await start.waitFor();
-      fake.inserted = undefined;
+      fake.chipInReader = undefined;
       await context.close();
     }, 60_000);
   }

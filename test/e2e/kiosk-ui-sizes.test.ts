@@ -21,6 +21,7 @@ import { nl } from '../../kiosk-ui/src/i18n/nl.js';
 import { buildTestApp, TEST_PASSCODE, type TestApp } from '../support/build-test-app.js';
 import { hasTool, itWithTools } from '../support/system-tools.js';
 import { addPerson, crewFor, ok, post, type Crew } from '../support/workflow-driver.js';
+import { localDate } from '../../appliance/src/core/visit/closing-time.js';
 import {
   KIOSK_SCREENS,
   axeFindings,
@@ -55,6 +56,7 @@ describe('kiosk UI on the screens kiosks have', () => {
   let base: string;
   let browser: Browser;
   let siteDir: string;
+  let hostId: string;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   /** What each screen size made of the same UI, compared at the end. */
@@ -73,7 +75,7 @@ describe('kiosk UI on the screens kiosks have', () => {
       },
     });
     crew = await crewFor(t);
-    await addPerson(t, crew.officer, 'employee', { name: 'Helen Host' });
+    hostId = await addPerson(t, crew.officer, 'employee', { name: 'Helen Host' });
     // One member who approves and hands over, so each size signs in once.
     await t.staff('vic', ['approver', 'security_staff']);
     base = await t.appliance.app.listen({ port: 0, host: '127.0.0.1' });
@@ -351,6 +353,86 @@ describe('kiosk UI on the screens kiosks have', () => {
     await tapType(page, TEST_PASSCODE, m);
     await page.getByRole('button', { name: m['staff.signIn'], exact: true }).click();
     await page.getByRole('button', { name: m['staff.signOut'] }).waitFor();
+  }
+
+  // Issue 16's walk-ups: an invitation (read by the camera, or its code typed) and "I'm
+  // leaving" (the badge's QR code, the card in the reader, or its number typed), at the
+  // smallest landscape and the largest portrait screen.
+  for (const size of KIOSK_SCREENS.filter((s) => s.name === '800x480' || s.name === '1080x1920')) {
+    it(`takes an invited visitor and a leaving one through their screens at ${size.name}`, async () => {
+      const m = en;
+      const shot = (name: string) => `size-${size.name}-visits-${name}`;
+      const invitation = await ok(
+        post(t, crew.officer, '/api/invitations', {
+          name: 'Ivy Invitee',
+          company: 'Initech',
+          email: 'ivy@initech.example',
+          hostPersonId: hostId,
+          firstDay: localDate(t.clock.now(), 'UTC'),
+        }),
+        201,
+      );
+      const page = await open(size, '/');
+      const button = (name: string) => page.getByRole('button', { name, exact: true });
+      const keyboard = page.locator('kiosk-onscreen-keyboard');
+      await walkUpScreen(page, shot('01-attract'), [
+        [button(m['attract.start']), 'start'],
+        [button(m['attract.invitation']), 'invitation'],
+        [button(m['attract.leaving']), 'leaving'],
+      ]);
+      await button(m['attract.invitation']).click();
+      await page.locator('kiosk-qr-scanner video').waitFor();
+      await walkUpScreen(page, shot('02-invitation-scan'), [
+        [page.locator('kiosk-qr-scanner video'), 'the camera picture'],
+        [button(m['invitation.type']), 'type the code'],
+        [button(m['common.cancel']), 'cancel'],
+      ]);
+      await button(m['invitation.type']).click();
+      await keyboard.waitFor();
+      await walkUpScreen(page, shot('03-invitation-type'), [
+        [page.getByLabel(m['invitation.code']), 'the code field'],
+        [keyboard.getByRole('button', { name: 'q', exact: true }), 'key q'],
+        [keyboard.getByRole('button', { name: '-', exact: true }), 'key -'],
+        [button(m['common.next']), 'next'],
+        [button(m['common.cancel']), 'cancel'],
+      ]);
+      for (const ch of (invitation.code as string).toLowerCase())
+        await keyboard.getByRole('button', { name: ch, exact: true }).click();
+      await button(m['common.next']).click();
+      await page.getByRole('heading', { name: 'Welcome, Ivy Invitee' }).waitFor();
+      await walkUpScreen(page, shot('04-invitation'), [
+        [page.getByTestId('invitation'), 'the invitation'],
+        [button(m['invitation.confirm']), 'confirm'],
+        [button(m['invitation.notMe']), 'not me'],
+      ]);
+      await button(m['invitation.notMe']).click();
+
+      await button(m['attract.leaving']).click();
+      await page.locator('kiosk-qr-scanner video').waitFor();
+      await walkUpScreen(page, shot('05-leaving-scan'), [
+        [page.locator('kiosk-qr-scanner video'), 'the camera picture'],
+        [button(m['leaving.type']), 'type the number'],
+        [button(m['leaving.cardInReader']), 'card in the reader'],
+        [button(m['common.cancel']), 'cancel'],
+      ]);
+      await button(m['leaving.type']).click();
+      await keyboard.waitFor();
+      await walkUpScreen(page, shot('06-leaving-type'), [
+        [page.getByLabel(m['leaving.cardNumber']), 'the number field'],
+        [keyboard.getByRole('button', { name: '0', exact: true }), 'key 0'],
+        [keyboard.getByRole('button', { name: m['keyboard.done'] }), 'done'],
+        [button(m['common.next']), 'next'],
+      ]);
+      for (const ch of '1234567890')
+        await keyboard.getByRole('button', { name: ch, exact: true }).click();
+      await button(m['common.next']).click();
+      await page.getByText(m['leaving.notFound']).waitFor();
+      await walkUpScreen(page, shot('07-leaving-not-found'), [
+        [page.getByText(m['leaving.notFound']), 'the answer'],
+        [button(m['common.cancel']), 'cancel'],
+      ]);
+      await page.context().close();
+    }, 120_000);
   }
 
   for (const size of KIOSK_SCREENS) {

@@ -166,4 +166,93 @@ describe('invitations', () => {
         .statusCode,
     ).toBe(400);
   });
+
+  const dayAfter = (days: number) =>
+    new Date(t.clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+
+  it('staff withdraw an invitation: its code stops working and the expected visit is withdrawn', async () => {
+    const created = await ok(
+      post(t, crew.officer, '/api/invitations', {
+        name: 'Wendy Withdrawn',
+        email: 'wendy@partner.example',
+        hostPersonId: hostId,
+        firstDay: today(),
+      }),
+      201,
+    );
+    const id = created.invitation.id as string;
+    expect((await post(t, null, `/api/invitations/${id}/withdraw`, {})).statusCode).toBe(401);
+    const withdrawn = await ok(
+      post(t, crew.guard, `/api/invitations/${id}/withdraw`, { reason: 'meeting cancelled' }),
+    );
+    expect(withdrawn.invitation).toMatchObject({ id, state: 'withdrawn' });
+    const visit = await t.store.read((tx) => tx.visits.getByInvitation(id));
+    expect(visit).toMatchObject({ state: 'withdrawn', stateReason: 'meeting cancelled' });
+    expect(
+      (await post(t, null, '/api/self-service/invitations/lookup', { code: created.code }))
+        .statusCode,
+    ).toBe(404);
+    const again = await post(t, crew.officer, `/api/invitations/${id}/withdraw`, {});
+    expect(again.statusCode).toBe(409);
+    const listed = await ok(
+      t.call({
+        method: 'GET',
+        url: '/api/invitations?state=withdrawn',
+        cookie: crew.officer.cookie,
+      }),
+    );
+    expect(listed.items.map((i: { id: string }) => i.id)).toContain(id);
+    const audit = await t.store.read((tx) => tx.audit.list({ limit: 10, offset: 0, objectId: id }));
+    expect(audit.map((e) => e.action)).toContain('invitation.withdrawn');
+  });
+
+  it('expires invitations whose last day has passed on the durable scheduler, catching up after downtime', async () => {
+    const ending = await ok(
+      post(t, crew.officer, '/api/invitations', {
+        name: 'Eve Expiring',
+        email: 'eve@partner.example',
+        hostPersonId: hostId,
+        firstDay: today(),
+        lastDay: dayAfter(1),
+      }),
+      201,
+    );
+    const lasting = await ok(
+      post(t, crew.officer, '/api/invitations', {
+        name: 'Larry Lasting',
+        email: 'larry@partner.example',
+        hostPersonId: hostId,
+        firstDay: today(),
+        lastDay: dayAfter(10),
+      }),
+      201,
+    );
+    // Today's run: nothing of these is due yet.
+    await t.appliance.scheduler.runDue();
+    const state = async (id: string) => (await t.store.read((tx) => tx.invitations.get(id)))?.state;
+    expect(await state(ending.invitation.id)).toBe('open');
+
+    // The device is off for three days; at start the job runs once for the whole time.
+    t.clock.advance(3 * 86_400_000);
+    const dueNow = await t.store.read((tx) => tx.invitations.openEndedBefore(today()));
+    expect(dueNow.map((i) => i.id)).toContain(ending.invitation.id);
+    const reports = await t.appliance.scheduler.runDue();
+    expect(reports.find((r) => r.name === 'invitations.expiry')).toMatchObject({
+      ok: true,
+      summary: { expired: dueNow.length },
+    });
+    expect(await state(ending.invitation.id)).toBe('expired');
+    expect(await state(lasting.invitation.id)).toBe('open');
+    expect(
+      (await t.store.read((tx) => tx.visits.getByInvitation(ending.invitation.id)))?.state,
+    ).toBe('withdrawn');
+    expect(
+      (await post(t, null, '/api/self-service/invitations/lookup', { code: ending.code }))
+        .statusCode,
+    ).toBe(404);
+    // Nothing more is due.
+    expect(
+      (await t.appliance.scheduler.runDue()).find((r) => r.name === 'invitations.expiry'),
+    ).toBeUndefined();
+  });
 });

@@ -59,7 +59,7 @@ describe('PIN change at the walk-up side', () => {
   it('changes the PIN of the card in the encoder when the card accepts the current one', async () => {
     const card = await collectedCard();
     const chip = encoder.chips.at(-1)!;
-    encoder.inserted = chip;
+    encoder.chipInReader = chip;
     const original = chip.pin;
 
     const wrong = await change(original === '111222' ? '333444' : '111222', '482915');
@@ -90,7 +90,7 @@ describe('PIN change at the walk-up side', () => {
   it('sends the holder to the desk, saying nothing about the card, and changes nothing', async () => {
     const card = await collectedCard();
     const chip = encoder.chips.at(-1)!;
-    encoder.inserted = chip;
+    encoder.chipInReader = chip;
     const answers: Array<{ statusCode: number; body: string }> = [];
 
     // Blocked on the card.
@@ -108,12 +108,12 @@ describe('PIN change at the walk-up side', () => {
     });
 
     // A card this device never made.
-    encoder.inserted = { ...chip, guid: new Uint8Array(16).fill(7) };
+    encoder.chipInReader = { ...chip, guid: new Uint8Array(16).fill(7) };
     answers.push(await change(chip.pin, '482915'));
     expect(JSON.parse(answers.at(-1)!.body)).toMatchObject({ error: 'CARD_REFUSED' });
 
     // No card at all.
-    encoder.inserted = null;
+    encoder.chipInReader = null;
     answers.push(await change(chip.pin, '482915'));
     expect(answers.at(-1)!.statusCode).toBe(503);
     expect(JSON.parse(answers.at(-1)!.body).message).toMatch(/put your card in/);
@@ -129,7 +129,7 @@ describe('PIN change at the walk-up side', () => {
   });
 
   it('refuses bad input and stops a run of tries', async () => {
-    encoder.inserted = null;
+    encoder.chipInReader = null;
     const bad = await t.call({
       method: 'POST',
       url: URL,

@@ -20,6 +20,7 @@ import { itWithTools } from '../support/system-tools.js';
 import { TestSmtpServer } from '../support/test-smtp-server.js';
 import { normalizeStatusCode, statusCodeHash } from '../../appliance/src/services/status-code.js';
 import { addPerson, crewFor, ok, post, type Crew } from '../support/workflow-driver.js';
+import type { FakePivEncoder } from '../support/fake-devices.js';
 
 const WEBHOOK_SECRET = 'webhook-secret-0123456789';
 const HOUR_MS = 3_600_000;
@@ -269,6 +270,29 @@ describe('visits', () => {
     expect(unknown.statusCode).toBe(404);
     const bad = await post(t, null, '/api/self-service/sign-out', { cardNumber: 'DROP TABLE' });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('signs out by the Digital ID put in the encoder’s reader; an empty reader cannot be read', async () => {
+    const encoder = t.encoder as FakePivEncoder;
+    const { cardId } = await onSiteVisitor('Rita Reader');
+    const chip = encoder.chips.at(-1)!;
+    const stored = await t.store.read((tx) => tx.cards.get(cardId));
+    expect(Buffer.from(chip.guid).toString('hex')).toBe(stored?.guid);
+    // Someone else's badge is the last one personalised; Rita's is the one in the reader.
+    await onSiteVisitor('Otto Other');
+    encoder.chipInReader = chip;
+    expect(await ok(post(t, null, '/api/self-service/sign-out/card-in-reader'))).toEqual({
+      state: 'left',
+    });
+    expect((await t.store.read((tx) => tx.cards.get(cardId)))?.status).toBe('returned');
+    // The same badge again: not on site any more.
+    expect((await post(t, null, '/api/self-service/sign-out/card-in-reader')).statusCode).toBe(404);
+    // A badge without a chip looks like an empty reader.
+    encoder.chipInReader = null;
+    const empty = await post(t, null, '/api/self-service/sign-out/card-in-reader');
+    expect(empty.statusCode).toBe(422);
+    expect(empty.json()).toMatchObject({ error: 'CARD_NOT_READABLE' });
+    encoder.chipInReader = undefined;
   });
 
   it('staff end a visit without the badge: listed as unreturned, the badge revoked', async () => {

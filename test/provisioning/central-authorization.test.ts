@@ -105,3 +105,36 @@ describe('authorizeWrite', () => {
       });
   });
 });
+
+describe('invitations', () => {
+  it('are written by administrators only: a device neither creates nor withdraws one', () => {
+    const body = { schemas: [SCIM.invitation], name: 'Cora', forDevice: 'kiosk-1' };
+    expect(() =>
+      authorizeWrite({
+        actor: device,
+        endpoint: 'Invitations',
+        method: 'POST',
+        owner: undefined,
+        data: body,
+      }),
+    ).toThrow(CentralAuthorizationError);
+    expect(() =>
+      authorizeWrite({
+        actor: device,
+        endpoint: 'Invitations',
+        method: 'PATCH',
+        owner: 'central',
+        data: patch({ op: 'replace', value: { state: 'withdrawn' } }),
+      }),
+    ).toThrow(CentralAuthorizationError);
+    expect(() =>
+      authorizeWrite({
+        actor: admin,
+        endpoint: 'Invitations',
+        method: 'POST',
+        owner: undefined,
+        data: body,
+      }),
+    ).not.toThrow();
+  });
+});

@@ -6,6 +6,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { DeviceError } from '../../drivers/errors.js';
 import type {
+  CardIdentity,
   EncoderStatus,
   PersonalizationRequest,
   PersonalizationResult,
@@ -130,13 +131,18 @@ export class FakePivEncoder implements PivEncoder {
     return { apdusExchanged: 0 };
   }
 
-  /** The card in the reader: the one personalised last, or one a test puts in; null: none. */
-  inserted: PersonalizationRequest | null | undefined = undefined;
+  /**
+   * The chip in the reader for readCardIdentity: by default the last one personalised; null
+   * is an empty reader (or a badge without a chip, which a reader cannot tell apart).
+   */
+  chipInReader: PersonalizationRequest | null | undefined = undefined;
 
-  async readCardGuid(): Promise<{ guid: string }> {
-    const chip = this.inserted === undefined ? this.chips.at(-1) : this.inserted;
+  async readCardIdentity(): Promise<CardIdentity> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const chip = this.chipInReader === undefined ? this.chips.at(-1) : this.chipInReader;
     if (!chip) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
-    return { guid: Buffer.from(chip.guid).toString('hex') };
+    return { guid: Buffer.from(chip.guid).toString('hex'), fascn: '' };
   }
 
   private chipWithGuid(guid: string): PersonalizationRequest {

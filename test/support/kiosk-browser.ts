@@ -41,7 +41,7 @@ export function ensureUiBuilt(): void {
   );
 }
 
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   // playwright gives every launch a fresh temporary profile (its own --user-data-dir).
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -57,6 +57,8 @@ export function launchChromium(): Promise<Browser> {
       // A synthetic camera, so the photo step runs for real; tests that need "no camera" remove it.
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      // e.g. --use-file-for-fake-video-capture=<file.y4m>: the camera shows that file.
+      ...extraArgs,
     ],
   });
 }

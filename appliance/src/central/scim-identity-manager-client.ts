@@ -21,6 +21,7 @@ import {
   type CentralPerson,
   type CentralRevocation,
   type CentralCardHold,
+  type CentralInvitation,
   type DeliveryOutcome,
   type IdentityManagerClient,
   personKey,
@@ -55,6 +56,7 @@ interface Watermarks {
   cards: string;
   ranges: string;
   holds: string;
+  invitations: string;
 }
 
 interface HttpAnswer {
@@ -170,18 +172,23 @@ export class ScimIdentityManagerClient implements IdentityManagerClient {
     const cards = await this.listSince('Cards', marks.cards, 'centralRevocation pr');
     const ranges = await this.listSince('CardNumberRanges', marks.ranges);
     const holds = await this.listSince('Cards', marks.holds, 'centralHold pr');
+    const invitations = await this.listSince('Invitations', marks.invitations);
     return {
       persons: users.items.map(toPerson).filter((p): p is CentralPerson => p !== null),
       decisions: requests.items.map(toDecision).filter((d): d is CentralDecision => d !== null),
       revocations: cards.items.map(toRevocation).filter((r): r is CentralRevocation => r !== null),
       numberRanges: ranges.items.map(toRange).filter((r): r is CentralNumberRange => r !== null),
       holds: holds.items.map(toHold).filter((h): h is CentralCardHold => h !== null),
+      invitations: invitations.items
+        .map(toInvitation)
+        .filter((i): i is CentralInvitation => i !== null),
       watermark: JSON.stringify({
         users: users.watermark,
         requests: requests.watermark,
         cards: cards.watermark,
         ranges: ranges.watermark,
         holds: holds.watermark,
+        invitations: invitations.watermark,
       } satisfies Watermarks),
     };
   }
@@ -382,7 +389,14 @@ function isPermanent(status: number): boolean {
 }
 
 function parseWatermarks(since: string | null): Watermarks {
-  const fallback = { users: EPOCH, requests: EPOCH, cards: EPOCH, ranges: EPOCH, holds: EPOCH };
+  const fallback = {
+    users: EPOCH,
+    requests: EPOCH,
+    cards: EPOCH,
+    ranges: EPOCH,
+    holds: EPOCH,
+    invitations: EPOCH,
+  };
   if (!since) return fallback;
   try {
     return { ...fallback, ...(JSON.parse(since) as Partial<Watermarks>) };
@@ -437,6 +451,32 @@ function toHold(r: Record<string, unknown>): CentralCardHold | null {
   const at = s(h?.at);
   if (!cardId || !h || !at || (h.action !== 'suspend' && h.action !== 'resume')) return null;
   return { cardId, action: h.action, reason: s(h.reason), by: s(h.by) ?? 'central', at };
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function toInvitation(r: Record<string, unknown>): CentralInvitation | null {
+  const centralId = s(r.id);
+  const name = s(r.name);
+  const email = s(r.email);
+  const host = s((r.host as { value?: unknown } | undefined)?.value);
+  const firstDay = s(r.firstDay);
+  const lastDay = s(r.lastDay) ?? firstDay;
+  if (!centralId || !name || !email || !host || !firstDay || !lastDay) return null;
+  if (!ISO_DAY.test(firstDay) || !ISO_DAY.test(lastDay)) return null;
+  return {
+    centralId,
+    name,
+    company: s(r.company),
+    email,
+    hostCentralId: host,
+    firstDay,
+    lastDay,
+    processName: s(r.processName),
+    language: s(r.language),
+    state: r.state === 'withdrawn' ? 'withdrawn' : 'open',
+    by: s(r.by) ?? 'central',
+  };
 }
 
 function toRange(raw: unknown): CentralNumberRange | null {

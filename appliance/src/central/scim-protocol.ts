@@ -25,6 +25,7 @@ export const SCIM = {
   cardRequest: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:CardRequest',
   cardBatch: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:CardBatch',
   numberRange: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:CardNumberRange',
+  invitation: 'urn:ietf:params:scim:schemas:extension:cardkiosk:2.0:Invitation',
   bulkRequest: 'urn:ietf:params:scim:api:messages:2.0:BulkRequest',
   bulkResponse: 'urn:ietf:params:scim:api:messages:2.0:BulkResponse',
   patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',

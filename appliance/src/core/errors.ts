@@ -25,7 +25,9 @@ export type DomainErrorCode =
   /** The card refused a PIN operation: wrong PIN or PUK, blocked, or not the expected card. */
   | 'CARD_REFUSED'
   /** No PUK can be had for an unblock (no device copy, the centre away or not configured). */
-  | 'PUK_UNAVAILABLE';
+  | 'PUK_UNAVAILABLE'
+  /** No chip card this kiosk can identify is in the reader (a badge without a chip, say). */
+  | 'CARD_NOT_READABLE';
 
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';

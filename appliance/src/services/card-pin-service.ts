@@ -117,7 +117,7 @@ export class CardPinService {
       new DomainError('CARD_REFUSED', `${why}; please see the desk`, { cause });
     let guid: string;
     try {
-      ({ guid } = await this.deps.encoder.readCardGuid());
+      ({ guid } = await this.deps.encoder.readCardIdentity());
     } catch (err) {
       if (!(err instanceof DeviceError)) throw err;
       if (err.code === 'CARD_NOT_SUPPORTED' || err.code === 'CARD_ERROR')

@@ -193,6 +193,16 @@ export class SqliteVisitRepository implements VisitRepository {
     return row ? toVisit(row) : null;
   }
 
+  async onSiteByCardGuid(guid: string): Promise<VisitRecord | null> {
+    const row = await this.db.get(
+      `SELECT v.* FROM visits v JOIN cards c ON c.request_id = v.request_id
+        WHERE c.guid = ? AND v.state = 'on_site'`,
+      // Stored as lower-case hex (card-object-factory.ts); equality keeps the unique index.
+      [guid.toLowerCase()],
+    );
+    return row ? toVisit(row) : null;
+  }
+
   async unreturnedBadges(q: Page): Promise<VisitView[]> {
     const rows = await this.db.all(
       `${VIEW_SELECT}
@@ -461,6 +471,14 @@ export class SqliteInvitationRepository implements InvitationRepository {
     const rows = await this.db.all(
       `SELECT * FROM invitations ${w.sql} ORDER BY first_day, created_at LIMIT ? OFFSET ?`,
       [...w.params, q.limit, q.offset],
+    );
+    return rows.map(toInvitation);
+  }
+
+  async openEndedBefore(today: string): Promise<InvitationRecord[]> {
+    const rows = await this.db.all(
+      `SELECT * FROM invitations WHERE state = 'open' AND last_day < ? ORDER BY last_day, id`,
+      [today],
     );
     return rows.map(toInvitation);
   }

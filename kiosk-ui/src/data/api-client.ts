@@ -19,12 +19,17 @@ import type {
   HealthReport,
   Host,
   PinOptions,
+  HostNotification,
+  Invitation,
+  InvitationDetails,
   Person,
   ProcessInfo,
   RequestDetail,
   RequestState,
   SelfServiceOptions,
+  SiteTerms,
   User,
+  Visit,
   WalkUpReceipt,
   WalkUpStatus,
   WalkUpSubmission,
@@ -106,6 +111,30 @@ export class ApiClient {
   }
   walkUpStreamToken(statusCode: string): Promise<{ token: string; expiresInSeconds: number }> {
     return this.call('POST', '/api/self-service/stream-token', { statusCode });
+  }
+
+  siteTerms(lang: string): Promise<SiteTerms> {
+    return this.call('GET', '/api/self-service/terms', undefined, { lang });
+  }
+  lookupInvitation(code: string): Promise<InvitationDetails> {
+    return this.call('POST', '/api/self-service/invitations/lookup', { code });
+  }
+  redeemInvitation(body: {
+    code: string;
+    acceptTerms: true;
+    termsVersion?: string;
+    language?: string;
+    photo?: { mimeType: 'image/jpeg'; base64: string };
+  }): Promise<WalkUpReceipt> {
+    return this.call('POST', '/api/self-service/invitations/redeem', body);
+  }
+  /** "I'm leaving" with the badge's card number (its QR code, or typed). */
+  signOutVisit(cardNumber: string): Promise<{ state: string }> {
+    return this.call('POST', '/api/self-service/sign-out', { cardNumber });
+  }
+  /** "I'm leaving" with the badge in the encoder's reader (a Digital ID's chip). */
+  signOutVisitByCardInReader(): Promise<{ state: string }> {
+    return this.call('POST', '/api/self-service/sign-out/card-in-reader');
   }
 
   // Session
@@ -200,6 +229,45 @@ export class ApiClient {
   }
   verifyAudit(): Promise<{ ok: boolean; events: number; brokenAt: number | null }> {
     return this.call('GET', '/api/audit/verify');
+  }
+
+  // Visits (issue 16)
+  async visitsOnSite(): Promise<Visit[]> {
+    return (await this.call<{ items: Visit[] }>('GET', '/api/visits/on-site')).items;
+  }
+  async unreturnedBadges(): Promise<Visit[]> {
+    return (await this.call<{ items: Visit[] }>('GET', '/api/visits/unreturned-badges')).items;
+  }
+  endVisit(id: string, badgeReturned: boolean): Promise<Visit> {
+    return this.call('POST', `/api/visits/${encodeURIComponent(id)}/end`, { badgeReturned });
+  }
+  async invitations(state: string): Promise<Invitation[]> {
+    return (
+      await this.call<{ items: Invitation[] }>('GET', '/api/invitations', undefined, { state })
+    ).items;
+  }
+  invite(body: {
+    name: string;
+    company?: string;
+    email: string;
+    hostPersonId: string;
+    firstDay?: string;
+    lastDay?: string;
+  }): Promise<{ invitation: Invitation; code: string }> {
+    return this.call('POST', '/api/invitations', body);
+  }
+  withdrawInvitation(id: string): Promise<{ invitation: Invitation }> {
+    return this.call('POST', `/api/invitations/${encodeURIComponent(id)}/withdraw`, {});
+  }
+  async notifications(): Promise<HostNotification[]> {
+    return (
+      await this.call<{ items: HostNotification[] }>('GET', '/api/notifications', undefined, {
+        limit: 50,
+      })
+    ).items;
+  }
+  resendNotification(id: string): Promise<unknown> {
+    return this.call('POST', `/api/notifications/${encodeURIComponent(id)}/resend`);
   }
 
   // Device

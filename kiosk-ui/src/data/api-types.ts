@@ -55,6 +55,9 @@ export interface WalkUpSubmission {
   validUntil?: string;
   photo?: { mimeType: 'image/jpeg'; base64: string };
   acceptTerms: true;
+  /** SHA-256 of the terms text shown (GET /api/self-service/terms), and its language. */
+  termsVersion?: string;
+  language?: string;
 }
 
 export interface WalkUpReceipt {
@@ -211,4 +214,62 @@ export interface PinOptions {
 export interface CardActionResult {
   card: Card;
   newRequestId: string | null;
+}
+
+/** An invitation found at the kiosk by its QR code or short code. */
+export interface InvitationDetails {
+  name: string;
+  company: string | null;
+  hostName: string | null;
+  processLabel: string;
+  kind: string;
+  lastDay: string;
+}
+
+/** The site terms as the server generates them from its settings, with their version. */
+export interface SiteTerms {
+  language: string;
+  text: string;
+  /** SHA-256 of the text: what a request records as accepted. */
+  version: string;
+}
+
+/** A visit as staff see it (GET /api/visits…). */
+export interface Visit {
+  id: string;
+  state: string;
+  stateReason: string | null;
+  name: string;
+  company: string | null;
+  kind: string;
+  hostName: string | null;
+  cardNumber: string | null;
+  cardStatus: string | null;
+  badgeReturned: boolean | null;
+  onSiteAt: string | null;
+  endedAt: string | null;
+}
+
+export interface Invitation {
+  id: string;
+  name: string | null;
+  company: string | null;
+  email: string | null;
+  firstDay: string;
+  lastDay: string;
+  state: string;
+  processName: string;
+}
+
+/** A host notification or invitation e-mail in the queue (never its body). */
+export interface HostNotification {
+  id: string;
+  channel: string;
+  topic: string;
+  recipient: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+  createdAt: string;
 }

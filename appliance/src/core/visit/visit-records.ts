@@ -163,6 +163,8 @@ export interface VisitRepository {
   openSince(iso: string): Promise<VisitRecord[]>;
   /** The on-site visit whose card has this number. */
   onSiteByCardNumber(cardNumber: string): Promise<VisitRecord | null>;
+  /** The same, by the card's CHUID GUID (a Digital ID read in the encoder's reader). */
+  onSiteByCardGuid(guid: string): Promise<VisitRecord | null>;
   /** Ended visits whose badge never came back (its card is not returned). */
   unreturnedBadges(q: Page): Promise<VisitView[]>;
   /** Ended visits whose badge should be returned or revoked but is still usable. */
@@ -209,6 +211,8 @@ export interface InvitationRepository {
     },
   ): Promise<void>;
   list(q: Page & { state?: InvitationState }): Promise<InvitationRecord[]>;
+  /** Open invitations whose last day is before `today` (YYYY-MM-DD): due to expire. */
+  openEndedBefore(today: string): Promise<InvitationRecord[]>;
 }
 
 export interface BarredPersonRepository {

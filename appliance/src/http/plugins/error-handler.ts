@@ -29,6 +29,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   SERVICE_UNAVAILABLE: 503,
   CARD_REFUSED: 422,
   PUK_UNAVAILABLE: 503,
+  CARD_NOT_READABLE: 422,
 };
 
 /** Fastify's router keeps path parameters up to this length (its default, stated here). */

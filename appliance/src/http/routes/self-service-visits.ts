@@ -85,6 +85,25 @@ export const selfServiceVisitRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.post(
+    '/api/self-service/sign-out/card-in-reader',
+    {
+      schema: {
+        tags: ['self-service'],
+        summary: "I'm leaving: the Digital ID put in the encoder's reader (its CHUID GUID)",
+        response: { 200: Type.Object({ state: Type.String() }), ...errorResponses },
+      },
+      config: lookupLimit,
+    },
+    async () => {
+      const visit = await v.visits.signOutByCardInReader({
+        kind: 'self_service',
+        requestId: null,
+      });
+      return { state: visit.state };
+    },
+  );
+
+  app.post(
     '/api/self-service/invitations/lookup',
     {
       schema: {

@@ -493,7 +493,8 @@ export const visitRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> =
             company: Type.Optional(Company),
             email: Email,
             hostPersonId: Type.String({ format: 'uuid' }),
-            firstDay: IsoDate,
+            // Omitted: today at the site (its time zone), as the device's clock says.
+            firstDay: Type.Optional(IsoDate),
             lastDay: Type.Optional(IsoDate),
             processName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('nl')])),
@@ -512,6 +513,32 @@ export const visitRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> =
       const { invitation, code } = await v.invitations.create(staffActor(request), request.body);
       return reply.status(201).send({ invitation, code });
     },
+  );
+
+  app.post(
+    '/api/invitations/:id/withdraw',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'Withdraw an open invitation: its codes stop working, the expected visit ends',
+        params: IdParams,
+        body: Type.Optional(
+          Type.Object(
+            { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 200: Type.Object({ invitation: InvitationBody }), ...errorResponses },
+      },
+      preHandler: requireStaff(...INVITERS),
+    },
+    async (request) => ({
+      invitation: await v.invitations.withdraw(
+        staffActor(request),
+        request.params.id,
+        request.body?.reason,
+      ),
+    }),
   );
 
   app.post(

@@ -2,7 +2,9 @@
  * Applies what the device learns from the central Identity Manager: the person directory
  * (employees to pick as hosts and to produce cards for), approvals and rejections given
  * centrally (through the workflow engine, as the central actor), revocations done centrally
- * (through CardService.revoke), and card-number ranges. Every step is idempotent, so a pull
+ * (through CardService.revoke), card-number ranges, and visitors the centre invited to this
+ * device's site (registered here, where the code is made and the e-mail sent; a central
+ * withdrawal withdraws them). Every step is idempotent, so a pull
  * that is applied twice (the watermark is stored only afterwards) changes nothing the second
  * time.
  */
@@ -20,7 +22,31 @@ import type { CardLifecycleService } from '../card-lifecycle-service.js';
 import type { Logger } from '../ports.js';
 import type { WorkflowEngine } from '../workflow-engine.js';
 import { newId } from '../workflow-engine.js';
-import type { CentralCardHold, CentralChanges, CentralPerson } from './identity-manager-client.js';
+import type {
+  CentralCardHold,
+  CentralChanges,
+  CentralInvitation,
+  CentralPerson,
+} from './identity-manager-client.js';
+
+/** Where central invitations go (InvitationService); both calls are idempotent by the centre's id. */
+export interface CentralInvitationSink {
+  createFromCentre(
+    by: string,
+    centralId: string,
+    input: {
+      name: string;
+      company?: string;
+      email: string;
+      hostPersonId: string;
+      firstDay: string;
+      lastDay?: string;
+      processName?: string;
+      language?: string;
+    },
+  ): Promise<{ code: string | null }>;
+  withdrawFromCentre(by: string, centralId: string): Promise<boolean>;
+}
 
 export interface InboxReport {
   personsAdded: number;
@@ -30,6 +56,9 @@ export interface InboxReport {
   /** Central suspensions and resumptions applied. */
   holdsApplied: number;
   rangesAdded: number;
+  /** Central invitations registered here, and withdrawn. */
+  invitationsAdded: number;
+  invitationsWithdrawn: number;
   skipped: number;
 }
 
@@ -41,6 +70,8 @@ export class CentralInbox {
       cards: CardService;
       /** Applies central suspensions and resumptions; absent: they are not taken. */
       lifecycle?: CardLifecycleService;
+      /** Takes central invitations (bound late: the invitation service is built after sync). */
+      invitations?: () => CentralInvitationSink | null;
       clock: Clock;
       log: Logger;
     },
@@ -54,6 +85,8 @@ export class CentralInbox {
       revocationsApplied: 0,
       holdsApplied: 0,
       rangesAdded: 0,
+      invitationsAdded: 0,
+      invitationsWithdrawn: 0,
       skipped: 0,
     };
     for (const p of changes.persons) await this.person(p, report);
@@ -114,6 +147,8 @@ export class CentralInbox {
       }
     }
     for (const h of changes.holds ?? []) await this.hold(h, report);
+    // After the persons: an invitation's host is a directory employee learned above.
+    for (const i of changes.invitations ?? []) await this.invitation(i, report);
     if (changes.numberRanges.length) {
       await this.deps.store.transaction(async (tx) => {
         const known = new Set((await tx.numberRanges.all()).map((r) => r.id));
@@ -165,6 +200,53 @@ export class CentralInbox {
       report.skipped++;
     }
     await store.transaction((tx) => tx.outbox.setSyncValue(key, h.at));
+  }
+
+  /**
+   * A central invitation: registered once (by the centre's id), which queues the visitor's
+   * e-mail with the QR code and short code made here; withdrawn when the centre says so. One
+   * that cannot be taken (host not in this device's directory, process not enabled here,
+   * days over) is logged and skipped; the centre can send it again changed.
+   */
+  private async invitation(i: CentralInvitation, report: InboxReport): Promise<void> {
+    const sink = this.deps.invitations?.();
+    if (!sink) {
+      report.skipped++;
+      return;
+    }
+    if (i.state === 'withdrawn') {
+      if (await sink.withdrawFromCentre(i.by, i.centralId)) report.invitationsWithdrawn++;
+      else report.skipped++;
+      return;
+    }
+    const host = await this.deps.store.read((tx) => tx.persons.getByCentralId(i.hostCentralId));
+    if (!host) {
+      this.deps.log.warn({ centralId: i.centralId }, 'central invitation: host not known here');
+      report.skipped++;
+      return;
+    }
+    try {
+      // createFromCentre records it as `central:<by>`.
+      const { code } = await sink.createFromCentre(i.by, i.centralId, {
+        name: i.name,
+        ...(i.company ? { company: i.company } : {}),
+        email: i.email,
+        hostPersonId: host.id,
+        firstDay: i.firstDay,
+        lastDay: i.lastDay,
+        ...(i.processName ? { processName: i.processName } : {}),
+        ...(i.language ? { language: i.language } : {}),
+      });
+      if (code) report.invitationsAdded++;
+      else report.skipped++;
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      this.deps.log.warn(
+        { centralId: i.centralId, code: err.code },
+        'central invitation not registered',
+      );
+      report.skipped++;
+    }
   }
 
   private async person(p: CentralPerson, report: InboxReport): Promise<void> {

@@ -61,6 +61,22 @@ export interface CentralCardHold {
   at: string;
 }
 
+/** A visitor the centre expects at this device's site; `state` withdrawn calls it off. */
+export interface CentralInvitation {
+  centralId: string;
+  name: string;
+  company: string | null;
+  email: string;
+  /** The host's centre (User) id. */
+  hostCentralId: string;
+  firstDay: string;
+  lastDay: string;
+  processName: string | null;
+  language: string | null;
+  state: 'open' | 'withdrawn';
+  by: string;
+}
+
 export interface CentralNumberRange {
   id: string;
   first: number;
@@ -73,6 +89,8 @@ export interface CentralChanges {
   revocations: CentralRevocation[];
   /** Central suspensions and resumptions (absent from clients that do not know them). */
   holds?: CentralCardHold[];
+  /** Invitations for this device's site (absent from clients that do not know them). */
+  invitations?: CentralInvitation[];
   numberRanges: CentralNumberRange[];
   /** Opaque; pass back as `since` next time. Store it only after applying the changes. */
   watermark: string;

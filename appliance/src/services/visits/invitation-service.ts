@@ -17,7 +17,7 @@ import {
 import { parseIsoDate } from '../../core/card/card-validity.js';
 import type { Clock, RandomSource } from '../../core/ports.js';
 import type { Photo } from '../../core/records.js';
-import { actorLabel, type Actor, type StaffRole } from '../../core/roles.js';
+import { actorLabel, SYSTEM_ACTOR, type Actor, type StaffRole } from '../../core/roles.js';
 import type { Page, Store, StoreTx } from '../../core/store-ports.js';
 import { localDate } from '../../core/visit/closing-time.js';
 import type { InvitationRecord, InvitationState } from '../../core/visit/visit-records.js';
@@ -25,6 +25,7 @@ import type { ProcessCatalog } from '../../core/workflow/processes.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { RequestService } from '../request-service.js';
 import type { WorkflowEngine } from '../workflow-engine.js';
+import type { VisitService } from './visit-service.js';
 import { newId } from '../workflow-engine.js';
 import { newStatusCode, normalizeStatusCode } from '../status-code.js';
 import { createHash } from 'node:crypto';
@@ -39,7 +40,8 @@ export interface NewInvitation {
   company?: string;
   email: string;
   hostPersonId: string;
-  firstDay: string;
+  /** Omitted: today at the site. */
+  firstDay?: string;
   lastDay?: string;
   processName?: string;
   language?: string;
@@ -77,6 +79,8 @@ export class InvitationService {
       engine: WorkflowEngine;
       requests: RequestService;
       notifications: NotificationService;
+      /** Withdrawing or expiring an invitation withdraws its expected visit. */
+      visits: VisitService;
       policy: InvitationPolicy;
     },
   ) {}
@@ -113,11 +117,12 @@ export class InvitationService {
       throw new InvalidInputError(`process ${processName ?? '(none)'} is not enabled here`);
     if (process.cardType === 'employee')
       throw new InvalidInputError('invitations are for visitors and contractors');
-    const lastDay = input.lastDay ?? input.firstDay;
-    if (!parseIsoDate(input.firstDay) || !parseIsoDate(lastDay))
-      throw new InvalidInputError('firstDay and lastDay are dates as YYYY-MM-DD');
-    if (lastDay < input.firstDay) throw new InvalidInputError('lastDay is before firstDay');
     const today = localDate(this.deps.clock.now(), this.deps.policy.timeZone);
+    const firstDay = input.firstDay ?? today;
+    const lastDay = input.lastDay ?? firstDay;
+    if (!parseIsoDate(firstDay) || !parseIsoDate(lastDay))
+      throw new InvalidInputError('firstDay and lastDay are dates as YYYY-MM-DD');
+    if (lastDay < firstDay) throw new InvalidInputError('lastDay is before firstDay');
     if (lastDay < today) throw new InvalidInputError('the invitation’s days are over already');
     const code = newStatusCode(this.deps.random);
     const qrPayload = `${INVITATION_QR_PREFIX}${code}`;
@@ -133,7 +138,7 @@ export class InvitationService {
       email: input.email,
       hostPersonId: input.hostPersonId,
       processName: process.name,
-      firstDay: input.firstDay,
+      firstDay,
       lastDay,
       state: 'open',
       createdBy,
@@ -264,6 +269,89 @@ export class InvitationService {
         objectType: 'invitation',
         objectId: invitationId,
         details: { requestId },
+      },
+      at,
+    );
+  }
+
+  /** Staff withdraw an open invitation: its code stops working, the expected visit is withdrawn. */
+  async withdraw(actor: Actor, id: string, reason?: string): Promise<InvitationRecord> {
+    if (actor.kind !== 'staff' || !INVITERS.some((r) => actor.roles.includes(r)))
+      throw new ForbiddenError(
+        `withdrawing an invitation needs one of the roles: ${INVITERS.join(', ')}`,
+      );
+    return this.deps.store.transaction(async (tx) => {
+      const invitation = await tx.invitations.get(id);
+      if (!invitation) throw new NotFoundError('invitation', id);
+      if (invitation.state !== 'open')
+        throw new ConflictError(`this invitation is ${invitation.state}, not open`);
+      const at = this.deps.clock.now().toISOString();
+      await this.end(tx, invitation, 'withdrawn', actor, reason?.trim() || null, at);
+      return (await tx.invitations.get(id)) as InvitationRecord;
+    });
+  }
+
+  /**
+   * The centre withdrew an invitation it had sent (learned by sync). Idempotent: an
+   * invitation already used, withdrawn or expired here, or never received, is left alone;
+   * returns whether anything changed.
+   */
+  async withdrawFromCentre(by: string, centralId: string): Promise<boolean> {
+    return this.deps.store.transaction(async (tx) => {
+      const invitation = await tx.invitations.getByCentralId(centralId);
+      if (!invitation || invitation.state !== 'open') return false;
+      const at = this.deps.clock.now().toISOString();
+      await this.end(
+        tx,
+        invitation,
+        'withdrawn',
+        { kind: 'central', by },
+        'withdrawn centrally',
+        at,
+      );
+      return true;
+    });
+  }
+
+  /**
+   * The scheduler's expiry job, inside its transaction: every open invitation whose last day
+   * (in the site's time zone) is before `now`'s day expires, and its expected visit is
+   * withdrawn. Written as "everything due by now", so a run after downtime catches up.
+   */
+  async expireIn(tx: StoreTx, now: Date): Promise<number> {
+    const today = localDate(now, this.deps.policy.timeZone);
+    const due = await tx.invitations.openEndedBefore(today);
+    const at = now.toISOString();
+    for (const invitation of due)
+      await this.end(tx, invitation, 'expired', SYSTEM_ACTOR, 'the invitation’s days are over', at);
+    return due.length;
+  }
+
+  private async end(
+    tx: StoreTx,
+    invitation: InvitationRecord,
+    state: 'withdrawn' | 'expired',
+    actor: Actor,
+    reason: string | null,
+    at: string,
+  ): Promise<void> {
+    await tx.invitations.update(invitation.id, { state, updatedAt: at });
+    const visit = await tx.visits.getByInvitation(invitation.id);
+    if (visit?.state === 'expected')
+      await this.deps.visits.apply(
+        tx,
+        visit.id,
+        { type: 'withdraw', ...(reason ? { reason } : {}) },
+        actor,
+        at,
+      );
+    await tx.audit.append(
+      {
+        actor: actorLabel(actor),
+        action: `invitation.${state}`,
+        objectType: 'invitation',
+        objectId: invitation.id,
+        details: { centralId: invitation.centralId, ...(reason ? { reason } : {}) },
       },
       at,
     );

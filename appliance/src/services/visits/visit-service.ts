@@ -7,7 +7,9 @@
  * with the walk-up's request, goes on site when the card is collected, and is withdrawn
  * when the request is rejected or cancelled.
  */
-import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { DeviceError } from '../../../../drivers/errors.js';
+import type { CardIdentity } from '../../../../drivers/encoder/piv-encoder.js';
 import type { Clock } from '../../core/ports.js';
 import type { RequestRecord } from '../../core/records.js';
 import { actorLabel, SYSTEM_ACTOR, type Actor } from '../../core/roles.js';
@@ -40,6 +42,11 @@ export interface VisitPolicy {
   notifyHostOnLeave: boolean;
 }
 
+/** The part of the encoder "I'm leaving" uses: which card is in the reader. */
+export interface CardIdentityReader {
+  readCardIdentity(): Promise<CardIdentity>;
+}
+
 export type AfterCommit = {
   effect: Extract<VisitEffectName, 'returnBadge' | 'revokeUnreturnedBadge'>;
   visitId: string;
@@ -55,6 +62,8 @@ export class VisitService {
       events?: DomainEvents;
       policy: VisitPolicy;
       log: Logger;
+      /** The encoder's reader, for "I'm leaving" with a Digital ID put in it. */
+      cardReader?: CardIdentityReader;
     },
   ) {}
 
@@ -163,6 +172,45 @@ export class VisitService {
       const visit = await tx.visits.onSiteByCardNumber(number);
       // One answer for "no such card" and "not on site": the kiosk reveals nothing more.
       if (!visit) throw new NotFoundError('visit on site with card', number);
+      const at = this.deps.clock.now().toISOString();
+      return {
+        visitId: visit.id,
+        effects: await this.apply(tx, visit.id, { type: 'sign_out' }, actor, at),
+      };
+    });
+    await this.runAfterCommit(effects);
+    return this.view(visitId);
+  }
+
+  /**
+   * "I'm leaving" with the badge in the encoder's reader: a Digital ID's chip names the card
+   * by its CHUID GUID (the one written at personalisation, kept on the card record). A badge
+   * without a chip cannot be told from an empty reader; either way the kiosk asks for the QR
+   * code or the number instead (CARD_NOT_READABLE).
+   */
+  async signOutByCardInReader(actor: Actor): Promise<VisitView> {
+    const reader = this.deps.cardReader;
+    if (!reader) throw new DomainError('SERVICE_UNAVAILABLE', 'this kiosk has no card reader');
+    let guid: string;
+    try {
+      ({ guid } = await reader.readCardIdentity());
+    } catch (err) {
+      if (!(err instanceof DeviceError)) throw err;
+      if (err.code === 'CARD_REMOVED')
+        throw new DomainError(
+          'CARD_NOT_READABLE',
+          'no chip card in the reader: a badge without a chip cannot be read there',
+        );
+      if (err.code === 'CARD_NOT_SUPPORTED')
+        throw new DomainError('CARD_NOT_READABLE', 'the card in the reader is not one of ours');
+      throw new DomainError('SERVICE_UNAVAILABLE', `the card reader: ${err.message}`, {
+        cause: err,
+      });
+    }
+    const { visitId, effects } = await this.deps.store.transaction(async (tx) => {
+      const visit = await tx.visits.onSiteByCardGuid(guid);
+      // The same answer as a card number that is not on site.
+      if (!visit) throw new NotFoundError('visit on site with card', 'in the reader');
       const at = this.deps.clock.now().toISOString();
       return {
         visitId: visit.id,

@@ -25,6 +25,7 @@ import './kiosk-cards-view.js';
 import './kiosk-audit-view.js';
 import './kiosk-diagnostics-view.js';
 import './kiosk-expiring-view.js';
+import './kiosk-visits-view.js';
 
 export type StaffView =
   | 'approvals'
@@ -35,7 +36,8 @@ export type StaffView =
   | 'cards'
   | 'audit'
   | 'diagnostics'
-  | 'expiring';
+  | 'expiring'
+  | 'visits';
 
 const ALL_STAFF: StaffRole[] = [
   'registration_officer',
@@ -58,6 +60,7 @@ const VIEWS: Array<{ id: StaffView; roles: StaffRole[] }> = [
   { id: 'audit', roles: ALL_STAFF },
   // Renewal is for the roles that renew (a new card, or the same chip at the encoder).
   { id: 'expiring', roles: ['registration_officer', 'card_production_admin'] },
+  { id: 'visits', roles: ['security_staff', 'registration_officer'] },
 ];
 
 @customElement('kiosk-staff-console')
@@ -176,6 +179,8 @@ export class KioskStaffConsole extends LocalizedElement {
         return html`<kiosk-diagnostics-view></kiosk-diagnostics-view>`;
       case 'expiring':
         return html`<kiosk-expiring-view></kiosk-expiring-view>`;
+      case 'visits':
+        return html`<kiosk-visits-view></kiosk-visits-view>`;
     }
   }
 

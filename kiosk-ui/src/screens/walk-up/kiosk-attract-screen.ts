@@ -65,6 +65,12 @@ export class KioskAttractScreen extends LocalizedElement {
         font-size: clamp(1.4rem, 5vmin, 3.2rem);
         border-radius: calc(var(--touch) * 0.95);
       }
+      .more {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: center;
+        gap: var(--gap);
+      }
       footer {
         display: flex;
         justify-content: space-between;
@@ -122,14 +128,30 @@ export class KioskAttractScreen extends LocalizedElement {
         >
           ${t('attract.start')}
         </button>
-        <button
-          type="button"
-          data-action="pin-change"
-          ?disabled=${this.offline || !this.options}
-          @click=${() => goTo(this, 'pin-change')}
-        >
-          ${t('attract.changePin')}
-        </button>
+        <div class="more">
+          <button
+            type="button"
+            ?disabled=${!!notReady || !this.options}
+            @click=${() => goTo(this, 'invitation-code')}
+          >
+            ${t('attract.invitation')}
+          </button>
+          <button
+            type="button"
+            ?disabled=${this.offline || !this.options}
+            @click=${() => goTo(this, 'leaving')}
+          >
+            ${t('attract.leaving')}
+          </button>
+          <button
+            type="button"
+            data-action="pin-change"
+            ?disabled=${this.offline || !this.options}
+            @click=${() => goTo(this, 'pin-change')}
+          >
+            ${t('attract.changePin')}
+          </button>
+        </div>
         <p class="muted">${t('attract.privacy', { seconds: this.idleSeconds })}</p>
       </main>
       <footer>

@@ -16,6 +16,7 @@ export class KioskTermsScreen extends LocalizedElement {
         font-size: 1.1rem;
         max-width: 60ch;
         line-height: 1.45;
+        white-space: pre-line;
       }
       label.accept {
         display: flex;
@@ -40,6 +41,8 @@ export class KioskTermsScreen extends LocalizedElement {
   @property({ type: Boolean }) accepted = false;
   @property({ type: Boolean }) busy = false;
   @property() error = '';
+  /** The site's own terms from the server (generated from its settings); else the catalog's. */
+  @property() text = '';
 
   private submit(): void {
     if (!this.accepted) {
@@ -52,7 +55,7 @@ export class KioskTermsScreen extends LocalizedElement {
   override render() {
     return html`<main>
         <h1>${t('terms.title')}</h1>
-        <p class="terms">${t('terms.text')}</p>
+        <p class="terms" data-testid="terms-text">${this.text || t('terms.text')}</p>
         <label class="accept">
           <input
             type="checkbox"

@@ -1,5 +1,7 @@
 /**
- * The walk-up flow: attract → kind → details → photo → terms → status. It owns the one draft
+ * The walk-up flow: attract → kind → details → photo → terms → status; for an invited visitor
+ * attract → invitation code (camera or typed) → the invitation → photo → terms → status; and
+ * "I'm leaving": attract → badge (camera, card in the reader or typed number) → left. It owns the one draft
  * and the current step. After `idleMs` without a touch, or when the person taps Done, it drops
  * the draft and the status code and goes back to the attract screen in the default language:
  * the next person starts from nothing and cannot see the last one's data.
@@ -9,8 +11,13 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { apiContext } from '../../data/context.js';
 import { ApiError, type ApiClient } from '../../data/api-client.js';
-import type { SelfServiceOptions, WalkUpReceipt } from '../../data/api-types.js';
-import { DEFAULT_LOCALE, LocalizedElement, setLocale, t } from '../../i18n/i18n.js';
+import type {
+  InvitationDetails,
+  SelfServiceOptions,
+  SiteTerms,
+  WalkUpReceipt,
+} from '../../data/api-types.js';
+import { DEFAULT_LOCALE, LocalizedElement, locale, setLocale, t } from '../../i18n/i18n.js';
 import { IdleTimer } from '../../state/idle-timer.js';
 import { emptyDraft, toSubmission, type WalkUpDraft } from '../../state/walk-up-draft.js';
 import type { WalkUpStep } from './walk-up-events.js';
@@ -21,6 +28,9 @@ import './kiosk-photo-screen.js';
 import './kiosk-terms-screen.js';
 import './kiosk-status-screen.js';
 import './kiosk-pin-change-screen.js';
+import './kiosk-scan-or-type-screen.js';
+import './kiosk-invitation-screen.js';
+import './kiosk-left-screen.js';
 
 /** How often the attract screen asks whether the printer and encoder are ready. */
 const READINESS_POLL_MS = 15_000;
@@ -42,6 +52,11 @@ export class KioskWalkUp extends LocalizedElement {
   @state() private receipt: WalkUpReceipt | null = null;
   @state() private busy = false;
   @state() private submitError = '';
+  /** The invitation being redeemed: its code (the visitor's credential) and what it says. */
+  @state() private invitation: { code: string; details: InvitationDetails } | null = null;
+  /** The server's terms, fetched for the terms step in the current language. */
+  @state() private terms: SiteTerms | null = null;
+  @state() private codeError = '';
   private idle: IdleTimer | null = null;
   private poll: ReturnType<typeof setInterval> | null = null;
 
@@ -80,6 +95,9 @@ export class KioskWalkUp extends LocalizedElement {
     this.draft = emptyDraft();
     this.receipt = null;
     this.submitError = '';
+    this.invitation = null;
+    this.terms = null;
+    this.codeError = '';
     this.busy = false;
     this.step = 'attract';
     setLocale(DEFAULT_LOCALE);
@@ -92,14 +110,107 @@ export class KioskWalkUp extends LocalizedElement {
       return;
     }
     if (this.step === 'attract') this.idle?.start();
+    // An invited visitor's "details" are the invitation: Back from the photo goes there.
+    if (step === 'details' && this.invitation) step = 'invitation';
+    if (step === 'terms') void this.loadTerms();
+    this.codeError = '';
     this.step = step;
+  }
+
+  private async loadTerms(): Promise<void> {
+    try {
+      this.terms = await this.api.siteTerms(locale());
+    } catch {
+      // The catalog's general text stays; the server records the current version anyway.
+      this.terms = null;
+    }
+  }
+
+  private describe(err: unknown, notFound: string): string {
+    if (err instanceof ApiError && err.code === 'NETWORK') return t('common.offline');
+    if (err instanceof ApiError && err.status === 404) return notFound;
+    return t('common.error', { message: (err as Error).message });
+  }
+
+  private async findInvitation(code: string): Promise<void> {
+    this.busy = true;
+    this.codeError = '';
+    try {
+      const details = await this.api.lookupInvitation(code);
+      this.invitation = { code, details };
+      this.step = 'invitation';
+    } catch (err) {
+      this.codeError = this.describe(err, t('invitation.notFound'));
+      this.rearmScanner();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async redeem(): Promise<void> {
+    const invitation = this.invitation;
+    if (!invitation) return;
+    this.busy = true;
+    this.submitError = '';
+    try {
+      this.receipt = await this.api.redeemInvitation({
+        code: invitation.code,
+        acceptTerms: true,
+        ...(this.terms ? { termsVersion: this.terms.version, language: this.terms.language } : {}),
+        ...(this.draft.photoBase64
+          ? { photo: { mimeType: 'image/jpeg' as const, base64: this.draft.photoBase64 } }
+          : {}),
+      });
+      this.draft = emptyDraft();
+      this.invitation = null;
+      this.step = 'status';
+    } catch (err) {
+      this.submitError = this.describe(err, t('invitation.notFound'));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** "I'm leaving" with a card number (the badge's QR code holds just the number). */
+  private async leave(how: { cardNumber: string } | 'card-in-reader'): Promise<void> {
+    if (how !== 'card-in-reader' && !/^[\d\s]{2,30}$/.test(how.cardNumber)) {
+      // Another QR code (an invitation, a phone's link): not a badge.
+      this.codeError = t('leaving.notFound');
+      this.rearmScanner();
+      return;
+    }
+    this.busy = true;
+    this.codeError = '';
+    try {
+      if (how === 'card-in-reader') await this.api.signOutVisitByCardInReader();
+      else await this.api.signOutVisit(how.cardNumber);
+      this.step = 'left';
+    } catch (err) {
+      this.codeError =
+        err instanceof ApiError && err.code === 'CARD_NOT_READABLE'
+          ? t('leaving.noChip')
+          : err instanceof ApiError && err.code === 'CARD_REMOVED'
+            ? t('leaving.noCard')
+            : this.describe(err, t('leaving.notFound'));
+      this.rearmScanner();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private rearmScanner(): void {
+    this.renderRoot.querySelector('kiosk-scan-or-type-screen')?.rearm();
   }
 
   private async submit(): Promise<void> {
     this.busy = true;
     this.submitError = '';
     try {
-      this.receipt = await this.api.submitWalkUp(toSubmission(this.draft));
+      this.receipt = await this.api.submitWalkUp({
+        ...toSubmission(this.draft),
+        // The terms shown were the server's: record which text was accepted.
+        ...(this.terms ? { termsVersion: this.terms.version, language: this.terms.language } : {}),
+      });
       // The request is sent: keep only what the status screen needs.
       this.draft = emptyDraft();
       this.step = 'status';
@@ -132,7 +243,8 @@ export class KioskWalkUp extends LocalizedElement {
           ?accepted=${this.draft.acceptTerms}
           ?busy=${this.busy}
           .error=${this.submitError}
-          @submit-request=${() => void this.submit()}
+          .text=${this.terms?.text ?? ''}
+          @submit-request=${() => void (this.invitation ? this.redeem() : this.submit())}
         ></kiosk-terms-screen>`;
       case 'status':
         return this.receipt
@@ -144,6 +256,37 @@ export class KioskWalkUp extends LocalizedElement {
           : null;
       case 'pin-change':
         return html`<kiosk-pin-change-screen></kiosk-pin-change-screen>`;
+      case 'invitation-code':
+        return html`<kiosk-scan-or-type-screen
+          heading=${t('invitation.title')}
+          lead=${t('invitation.lead')}
+          fieldLabel=${t('invitation.code')}
+          typeLabel=${t('invitation.type')}
+          .error=${this.codeError}
+          ?busy=${this.busy}
+          @code-entered=${(e: CustomEvent<string>) => void this.findInvitation(e.detail)}
+        ></kiosk-scan-or-type-screen>`;
+      case 'invitation':
+        return this.invitation
+          ? html`<kiosk-invitation-screen
+              .invitation=${this.invitation.details}
+            ></kiosk-invitation-screen>`
+          : null;
+      case 'leaving':
+        return html`<kiosk-scan-or-type-screen
+          heading=${t('leaving.title')}
+          lead=${t('leaving.lead')}
+          fieldLabel=${t('leaving.cardNumber')}
+          typeLabel=${t('leaving.type')}
+          keyboard="digits"
+          cardReader
+          .error=${this.codeError}
+          ?busy=${this.busy}
+          @code-entered=${(e: CustomEvent<string>) => void this.leave({ cardNumber: e.detail })}
+          @card-in-reader=${() => void this.leave('card-in-reader')}
+        ></kiosk-scan-or-type-screen>`;
+      case 'left':
+        return html`<kiosk-left-screen></kiosk-left-screen>`;
     }
   }
 

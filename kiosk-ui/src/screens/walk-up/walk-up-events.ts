@@ -2,7 +2,19 @@
 import type { WalkUpDraft } from '../../state/walk-up-draft.js';
 
 export type WalkUpStep =
-  'attract' | 'kind' | 'details' | 'photo' | 'terms' | 'status' | 'pin-change';
+  | 'attract'
+  | 'kind'
+  | 'details'
+  | 'photo'
+  | 'terms'
+  | 'status'
+  // Issue 15: the holder changes the PIN with the card in the encoder.
+  | 'pin-change'
+  // Issue 16: an invited visitor (code, then the invitation), and "I'm leaving".
+  | 'invitation-code'
+  | 'invitation'
+  | 'leaving'
+  | 'left';
 
 export function patchDraft(from: HTMLElement, patch: Partial<WalkUpDraft>): void {
   from.dispatchEvent(
