@@ -137,9 +137,8 @@ export class FakePivEncoder implements PivEncoder {
    */
   chipInReader: PersonalizationRequest | null | undefined = undefined;
 
+  /** A read: the failures queued with failNext are for the operation that follows it. */
   async readCardIdentity(): Promise<CardIdentity> {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
     const chip = this.chipInReader === undefined ? this.chips.at(-1) : this.chipInReader;
     if (!chip) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
     return { guid: Buffer.from(chip.guid).toString('hex'), fascn: '' };
