@@ -59,11 +59,7 @@ import {
   verifyProofOfPossession,
   type ProofOfPossession,
 } from './proof-of-possession.js';
-import {
-  sealPrivateKey,
-  unsealPrivateKey,
-  type SealedKeyRole,
-} from './sealed-private-key.js';
+import { sealPrivateKey, unsealPrivateKey, type SealedKeyRole } from './sealed-private-key.js';
 
 export type CaKeyAlgorithm = 'ECCP256' | 'RSA2048';
 
@@ -225,7 +221,6 @@ interface CachedCrl {
   readonly producedAtMs: number;
   readonly generation: number;
 }
-
 
 /** A CA whose keys live on this device, sealed in its state directory. */
 export class LocalCertificateAuthority implements CertificateAuthority, CardObjectSigningAuthority {
