@@ -18,12 +18,10 @@ import {
   type CardPrinter,
   type SimulatedModel,
 } from '../../drivers/printer/index.js';
-import {
-  CardAttestationVerifier,
-  configuredProfiles,
-  LocalCertificateAuthority,
-  parsePemBundle,
-} from './ca/index.js';
+// Not ca/index.js: the CA and the attestation check load their X.509 library on first use.
+import type { CardAttestationVerifier } from './ca/card-attestation.js';
+import { configuredProfiles } from './ca/certificate-profile.js';
+import { LazyCertificateAuthority } from './ca/lazy-certificate-authority.js';
 import { composeAppliance } from './compose.js';
 import { FirstAdminPasscodeFile } from './first-admin-passcode-file.js';
 import { loadConfig, type DeviceConfig } from './config.js';
@@ -202,7 +200,10 @@ async function tellSystemdReady(address: string, log: Logger): Promise<WatchdogP
 }
 
 /** The attestation roots of `attestation.rootsFile`; null (and a warning) without any. */
-function chooseAttestationRoots(config: DeviceConfig, log: Logger): CardAttestationVerifier | null {
+async function chooseAttestationRoots(
+  config: DeviceConfig,
+  log: Logger,
+): Promise<CardAttestationVerifier | null> {
   const file = config.attestation?.rootsFile;
   if (!file) {
     log.warn(
@@ -210,6 +211,7 @@ function chooseAttestationRoots(config: DeviceConfig, log: Logger): CardAttestat
     );
     return null;
   }
+  const { CardAttestationVerifier, parsePemBundle } = await import('./ca/card-attestation.js');
   const bundle = parsePemBundle(readFileSync(file, 'utf8'));
   const verifier = new CardAttestationVerifier(bundle, () => systemClock.now());
   if (!verifier.hasRoots) throw new Error(`${file} holds no self-signed attestation root`);
@@ -227,7 +229,7 @@ async function main(): Promise<void> {
   const encoder = await chooseEncoder(config, log);
   const leds = chooseLeds(config, log);
   const { centralClient, escrow } = chooseCentral(config, log);
-  const ca = await LocalCertificateAuthority.createOrLoad({
+  const ca = await LazyCertificateAuthority.open({
     stateDir: join(config.stateDir, 'ca'),
     secretKey: deviceSecret,
     keyAlgorithm: config.keyAlgorithm,
@@ -247,7 +249,7 @@ async function main(): Promise<void> {
     certificates: new CaCertificateIssuer(
       ca,
       configuredProfiles(config.certificateProfiles),
-      chooseAttestationRoots(config, log),
+      await chooseAttestationRoots(config, log),
     ),
     contentSigner: ca,
     revocation: ca,

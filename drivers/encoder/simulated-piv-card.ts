@@ -186,7 +186,10 @@ export class SimulatedPivCard implements SimulatedCard {
   readonly profile: SimulatedCardProfile;
   private readonly version: readonly [number, number, number] | undefined;
   private readonly maxObjectBytes: number;
-  private readonly attestationKey: CardAttestationKey | undefined;
+  private readonly attestationCa: SimulatedAttestationCa | undefined;
+  private attestationKey: CardAttestationKey | undefined;
+  /** The F9 key and certificate are still to be made (on the card's first command). */
+  private attestationPending: boolean;
   private readonly replaceAttestation: SimulatedPivCardOptions['replaceAttestation'];
 
   // Persistent (non-volatile) state.
@@ -215,14 +218,8 @@ export class SimulatedPivCard implements SimulatedCard {
     this.version = options.version ?? this.profile.version;
     this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
     this.replaceAttestation = options.replaceAttestation;
-    // The F9 key and its certificate are made at the factory and survive RESET (Yubico:
-    // "even a factory reset does not recover" an overwritten one, so RESET keeps it).
-    this.attestationKey = this.profile.attestation
-      ? createCardAttestationKey(
-          options.attestationCa ?? emulatorAttestationAuthority().issuer,
-          this.serial,
-        )
-      : undefined;
+    this.attestationCa = options.attestationCa;
+    this.attestationPending = this.profile.attestation;
     this.factoryReset();
   }
 
@@ -244,6 +241,7 @@ export class SimulatedPivCard implements SimulatedCard {
 
   /** A read-only view for tests and diagnostics; never exposes PIN, PUK or key values. */
   snapshot(): SimulatedPivCardSnapshot {
+    this.madeAtFactory();
     return {
       serial: this.serial,
       pinRetriesRemaining: this.pin.remaining,
@@ -262,6 +260,7 @@ export class SimulatedPivCard implements SimulatedCard {
   }
 
   process(apdu: Uint8Array): Uint8Array {
+    this.madeAtFactory();
     let command: DecodedCommandApdu;
     try {
       command = decodeCommandApdu(apdu);
@@ -314,6 +313,25 @@ export class SimulatedPivCard implements SimulatedCard {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  /**
+   * The F9 attestation key and its certificate, which the factory made and RESET keeps (Yubico:
+   * "even a factory reset does not recover" an overwritten one). Made on the card's first
+   * command rather than in the constructor: a simulated encoder makes its card at the service's
+   * start, and a key pair and two certificates were a tenth of that start's CPU time.
+   */
+  private madeAtFactory(): void {
+    if (!this.attestationPending) return;
+    this.attestationPending = false;
+    this.attestationKey = createCardAttestationKey(
+      this.attestationCa ?? emulatorAttestationAuthority().issuer,
+      this.serial,
+    );
+    this.objects.set(
+      ATTESTATION_CERTIFICATE_OBJECT,
+      encodeCertificateContainer(this.attestationKey.certificateDer),
+    );
+  }
 
   private factoryReset(): void {
     this.pin = {

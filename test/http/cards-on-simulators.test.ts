@@ -75,7 +75,7 @@ describe('every process on the simulators', () => {
         expect(snap.objectTags).toContain(CERT_9A);
         const stored = await t.store.read((tx) => tx.cards.get(produced.card.id));
         const cert = new X509Certificate(Buffer.from(stored!.certificateDer!));
-        const chain = t.appliance.services.cards.chainPem();
+        const chain = await t.appliance.services.cards.chainPem();
         const issuing = new X509Certificate(chain.split(/(?=-----BEGIN CERTIFICATE-----)/)[0]!);
         expect(cert.verify(issuing.publicKey)).toBe(true);
         expect(new Date(cert.validTo).getTime()).toBeLessThanOrEqual(

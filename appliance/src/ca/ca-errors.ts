@@ -92,3 +92,10 @@ export class CertificateNotFoundError extends CaError {
     super('CA_CERTIFICATE_NOT_FOUND', `no certificate with serial ${serialHex} was issued here`);
   }
 }
+
+/** The card's statement failed a check: nothing is certified. */
+export class AttestationRefusedError extends CaError {
+  constructor(message: string) {
+    super('CA_ATTESTATION_REFUSED', message);
+  }
+}

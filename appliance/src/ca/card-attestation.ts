@@ -18,7 +18,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPublicKey, webcrypto } from 'node:crypto';
-import { CaError } from './ca-errors.js';
+import { AttestationRefusedError } from './ca-errors.js';
 
 const crypto = webcrypto as unknown as Crypto;
 
@@ -45,12 +45,7 @@ export interface AttestationRecord {
   readonly detail: string;
 }
 
-/** The card's statement failed a check: nothing is certified. */
-export class AttestationRefusedError extends CaError {
-  constructor(message: string) {
-    super('CA_ATTESTATION_REFUSED', message);
-  }
-}
+export { AttestationRefusedError };
 
 export interface AttestationEvidence {
   readonly statementDer: Uint8Array;

@@ -23,7 +23,6 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import {
-  CaConfigurationError,
   CaImportError,
   CaStateError,
   CertificateNotFoundError,
@@ -45,6 +44,11 @@ import {
 } from './card-object-signing.js';
 import { loadOrCreateContentSigner } from './content-signer.js';
 import {
+  MAX_COMMON_NAME_CHARS,
+  resolveOptions,
+  type ResolvedOptions,
+} from './certificate-authority-options.js';
+import {
   assertValidProfile,
   maxValidityMs,
   type CertificateProfile,
@@ -55,12 +59,7 @@ import {
   verifyProofOfPossession,
   type ProofOfPossession,
 } from './proof-of-possession.js';
-import {
-  assertDeviceSecret,
-  sealPrivateKey,
-  unsealPrivateKey,
-  type SealedKeyRole,
-} from './sealed-private-key.js';
+import { sealPrivateKey, unsealPrivateKey, type SealedKeyRole } from './sealed-private-key.js';
 
 export type CaKeyAlgorithm = 'ECCP256' | 'RSA2048';
 
@@ -85,8 +84,6 @@ export const CRL_VALIDITY_MS = 7 * 86_400_000;
 export const CRL_REFRESH_MS = 60 * 60_000;
 /** Serial numbers: 16 random bytes, top bit clear so the INTEGER is positive in 16 octets. */
 const SERIAL_BYTES = 16;
-/** X.520 upper bound on a commonName. */
-const MAX_COMMON_NAME_CHARS = 64;
 const OID_CRL_NUMBER = '2.5.29.20';
 /** RFC 5280 §5.2.4: marks a delta CRL and names its base CRL number; critical. */
 const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
@@ -223,16 +220,6 @@ interface CachedCrl {
   readonly der: Uint8Array;
   readonly producedAtMs: number;
   readonly generation: number;
-}
-
-interface ResolvedOptions {
-  readonly secretKey: Uint8Array;
-  readonly keyAlgorithm: CaKeyAlgorithm;
-  readonly organization: string;
-  readonly crlDistributionUrl: string | undefined;
-  readonly caIssuersUrl: string | undefined;
-  readonly clock: () => Date;
-  readonly store: CaStateStore;
 }
 
 /** A CA whose keys live on this device, sealed in its state directory. */
@@ -758,41 +745,6 @@ export class LocalCertificateAuthority implements CertificateAuthority, CardObje
     );
     return new Uint8Array(crl.rawData);
   }
-}
-
-function resolveOptions(opts: CertificateAuthorityOptions): ResolvedOptions {
-  assertDeviceSecret(opts.secretKey);
-  const organization = typeof opts.organization === 'string' ? opts.organization.trim() : '';
-  if (organization === '' || [...organization].length > MAX_COMMON_NAME_CHARS) {
-    throw new CaConfigurationError(`organization must be 1–${MAX_COMMON_NAME_CHARS} characters`);
-  }
-  const keyAlgorithm = opts.keyAlgorithm ?? 'ECCP256';
-  if (keyAlgorithm !== 'ECCP256' && keyAlgorithm !== 'RSA2048') {
-    throw new CaConfigurationError(`keyAlgorithm must be ECCP256 or RSA2048`);
-  }
-  return {
-    secretKey: new Uint8Array(opts.secretKey),
-    keyAlgorithm,
-    organization,
-    crlDistributionUrl: checkHttpUrl(opts.crlDistributionUrl, 'crlDistributionUrl'),
-    caIssuersUrl: checkHttpUrl(opts.caIssuersUrl, 'caIssuersUrl'),
-    clock: opts.clock ?? (() => new Date()),
-    store: opts.store,
-  };
-}
-
-function checkHttpUrl(value: string | undefined, what: string): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CaConfigurationError(`${what} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CaConfigurationError(`${what} must be an http or https URL`);
-  }
-  return url.toString();
 }
 
 /** Creates and persists a root and an issuing CA; returns the issuing CA's file. */

@@ -47,7 +47,6 @@ export {
 } from './card-object-signing.js';
 export { CONTENT_SIGNER_FILE } from './content-signer.js';
 export {
-  AttestationRefusedError,
   CardAttestationVerifier,
   parsePemBundle,
   YUBICO_ATTESTATION_OID,

@@ -11,7 +11,9 @@ import type {
   CertificateAuthority,
   CertificateProfile,
 } from '../ca/index.js';
-import { AttestationRefusedError, createPossessionChallenge } from '../ca/index.js';
+// Not through ca/index.js: that would load the CA's X.509 library with this module, at start.
+import { AttestationRefusedError } from '../ca/ca-errors.js';
+import { createPossessionChallenge } from '../ca/proof-of-possession.js';
 import type { CardType } from '../core/workflow/processes.js';
 import type {
   CardCertificateIssuer,
@@ -21,7 +23,7 @@ import type {
 
 export class CaCertificateIssuer implements CardCertificateIssuer {
   constructor(
-    private readonly ca: CertificateAuthority,
+    private readonly ca: Pick<CertificateAuthority, 'issueCardCertificate'>,
     private readonly profiles: Readonly<Record<CardType, CertificateProfile>>,
     /** Null: no attestation roots configured (attesting cards are recorded as unverified). */
     private readonly attestation: CardAttestationVerifier | null = null,

@@ -78,7 +78,7 @@ export class CardService {
     return this.ca.currentDeltaCrlDer();
   }
 
-  chainPem(): string {
+  async chainPem(): Promise<string> {
     if (!this.ca)
       throw new DomainError('SERVICE_UNAVAILABLE', 'no certificate authority is configured');
     return this.ca.chainPem();

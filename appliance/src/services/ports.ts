@@ -91,7 +91,8 @@ export interface CertificateRevocation {
   /** Ends a hold (removeFromCRL in the delta CRL); nothing when not on hold. */
   releaseHold(serialHex: string, at: Date): Promise<void>;
   currentDeltaCrlDer(): Promise<Uint8Array>;
-  chainPem(): string;
+  /** A CA loaded on first use (ca/lazy-certificate-authority.ts) reads its files first. */
+  chainPem(): string | Promise<string>;
 }
 
 /** Step 6 of the seed: the CA issues a certificate for a key generated on the card. */

@@ -7,7 +7,7 @@
  * UI's own files), the kiosk UI, and a signed-in session over the database (native sqlite3).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,4 +72,29 @@ describe('the bundled service', () => {
     const processes = await admin.call('GET', '/api/processes');
     expect(processes.status).toBe(200);
   }, 180_000);
+
+  it('on existing state starts without loading the CA and its X.509 library, then loads them on first use', async () => {
+    await proc?.kill('SIGTERM');
+    // The CA modules import reflect-metadata, which defines Reflect.getMetadata: the probe,
+    // preloaded into the service, says on SIGUSR2 whether that has happened.
+    const probe = join(outDir, 'reflect-probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('SIGUSR2', () => process.stdout.write('probe: Reflect.getMetadata is ' + typeof Reflect.getMetadata + '\\n'));\n",
+    );
+    proc = await startApplianceProcess(stateDir, await freePort(), {}, {}, [
+      '--require',
+      probe,
+      join(outDir, 'main.js'),
+    ]);
+    expect((await fetch(`${proc.url}/health`)).status).toBe(200);
+    proc.child.kill('SIGUSR2');
+    expect(await proc.waitForLine(/probe: /)).toMatch(/Reflect.getMetadata is undefined/);
+
+    const chain = await fetch(`${proc.url}/ca/chain.pem`);
+    expect(chain.status).toBe(200);
+    expect(await chain.text()).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    proc.child.kill('SIGUSR2');
+    await proc.waitForLine(/probe: Reflect.getMetadata is function/);
+  }, 60_000);
 });

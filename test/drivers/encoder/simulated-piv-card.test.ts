@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ApduChannel } from '../../../drivers/encoder/apdu-channel.js';
 import {
@@ -36,7 +36,16 @@ import {
   tdesEncryptBlock,
   verifyPin,
 } from '../../../drivers/encoder/piv-commands.js';
-import { ALGORITHM, KEY_REF, OBJECT_TAG } from '../../../drivers/encoder/piv-objects.js';
+import {
+  ALGORITHM,
+  decodeCertificateContainer,
+  KEY_REF,
+  OBJECT_TAG,
+} from '../../../drivers/encoder/piv-objects.js';
+import {
+  createSimulatedAttestationAuthority,
+  type SimulatedAttestationCa,
+} from '../../../drivers/encoder/simulated-attestation.js';
 import {
   SimulatedNonPivCard,
   SimulatedPivCard,
@@ -244,5 +253,30 @@ describe('SimulatedPivCard', () => {
     const card = new SimulatedNonPivCard();
     expect(toHex(card.process(encodeCommandApdu(selectPiv())))).toBe('6A82');
     expect(toHex(card.process(encodeCommandApdu(getSerial())))).toBe('6D00');
+  });
+  it('makes its factory attestation key and certificate on its first command, not when made', async () => {
+    // The simulated encoder makes a card at the service's start; the key pair and certificate
+    // were a tenth of that start's CPU time, for cards often never used.
+    const { issuer } = createSimulatedAttestationAuthority('lazy test');
+    let issuerReads = 0;
+    const counting = new Proxy(issuer, {
+      get(target, property, receiver) {
+        issuerReads += 1;
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    }) as SimulatedAttestationCa;
+    const card = new SimulatedPivCard({ serial: 12_345_678, attestationCa: counting });
+    expect(issuerReads).toBe(0);
+    const { channel } = open(card);
+    const content = parseGetDataReply(
+      await channel.call(getData(OBJECT_TAG.ATTESTATION_CERTIFICATE), 'attestation certificate'),
+    );
+    expect(issuerReads).toBeGreaterThan(0);
+    const certificate = new X509Certificate(decodeCertificateContainer(content).certificateDer);
+    expect(certificate.checkIssued(new X509Certificate(issuer.certificateDer))).toBe(true);
+    // Made once: RESET keeps the factory's attestation key and puts its certificate back.
+    const reads = issuerReads;
+    expect(card.snapshot().objectTags).toContain(OBJECT_TAG.ATTESTATION_CERTIFICATE);
+    expect(issuerReads).toBe(reads);
   });
 });

@@ -53,6 +53,6 @@ export const certificateAuthorityRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (_request, reply) =>
-      reply.type('application/pem-certificate-chain').send(services.cards.chainPem()),
+      reply.type('application/pem-certificate-chain').send(await services.cards.chainPem()),
   );
 };
