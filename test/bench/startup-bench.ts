@@ -172,6 +172,21 @@ function storeFiles(stateDir: string): Record<string, string> {
   return out;
 }
 
+/** Waits until the database files have not changed for a second (at most 15 s). */
+async function storeQuiet(stateDir: string): Promise<void> {
+  let last = JSON.stringify(storeFiles(stateDir));
+  let quietSince = performance.now();
+  const giveUp = quietSince + 15_000;
+  while (performance.now() - quietSince < 1_000 && performance.now() < giveUp) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = JSON.stringify(storeFiles(stateDir));
+    if (now !== last) {
+      last = now;
+      quietSince = performance.now();
+    }
+  }
+}
+
 function walFrames(stateDir: string): number {
   const wal = join(stateDir, 'cardkiosk.db-wal');
   if (!existsSync(wal)) return 0;
@@ -207,6 +222,9 @@ async function measure(script: string): Promise<Figures> {
       else last = s;
     }
     const running = last as Started;
+    // The service's own start-up work after listen (the scheduler's catch-up, queued
+    // notifications) may still be committing: count only what the /health load writes.
+    await storeQuiet(stateDir);
     const before = storeFiles(stateDir);
     const framesBefore = walFrames(stateDir);
     const cpuBefore = cpuMs(running.child.pid as number);
