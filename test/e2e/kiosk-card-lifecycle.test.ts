@@ -123,7 +123,10 @@ describe('card lifecycle in the staff console', () => {
     await page.getByLabel(m['cards.number'], { exact: true }).fill(cardNumber);
     await page.getByRole('button', { name: m['cards.find'], exact: true }).click();
     const panel = page.locator('kiosk-card-lifecycle');
-    await panel.locator('[data-field="lifecycle-status"]').waitFor();
+    // The panel may still show the card opened before: wait for this one.
+    await panel
+      .locator(`[data-field="lifecycle-status"][data-card-number="${cardNumber}"]`)
+      .waitFor();
     return panel;
   }
 

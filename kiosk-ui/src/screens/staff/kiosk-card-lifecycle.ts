@@ -507,7 +507,9 @@ export class KioskCardLifecycle extends LocalizedElement {
     return html`<h3>${t('lifecycle.title')}</h3>
       <dl>
         <dt>${t('cards.status')}</dt>
-        <dd data-field="lifecycle-status">${t(`cardStatus.${d.card.status}`)}</dd>
+        <dd data-field="lifecycle-status" data-card-number=${d.card.cardNumber}>
+          ${t(`cardStatus.${d.card.status}`)}
+        </dd>
         <dt>${t('lifecycle.hold')}</dt>
         <dd data-field="hold">
           ${
