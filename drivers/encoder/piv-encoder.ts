@@ -115,6 +115,9 @@ import type {
   PinUnblockRequest,
 } from './piv-pin-operations.js';
 
+export type { DigitalIdRenewalRequest, DigitalIdRenewalResult } from './piv-renewal.js';
+import type { DigitalIdRenewalRequest, DigitalIdRenewalResult } from './piv-renewal.js';
+
 export interface PivEncoder {
   /** 'pcsc' for a reader through pcscd, 'simulated' for the in-process card. */
   readonly kind: 'pcsc' | 'simulated';
@@ -139,6 +142,12 @@ export interface PivEncoder {
    * PIN. Throws DeviceError: CARD_REMOVED, READER_NOT_FOUND, CARD_NOT_SUPPORTED, CARD_ERROR.
    */
   readCardGuid(): Promise<{ guid: string }>;
+  /**
+   * Renew the Digital ID of the card now in the reader on its chip: new key in 9A, the
+   * issued certificate written, the Security Object signed again (piv-renewal.ts). Refuses a
+   * card whose CHUID GUID differs (CARD_MISMATCH); errors as unblockPin and personalize.
+   */
+  renewDigitalId(request: DigitalIdRenewalRequest): Promise<DigitalIdRenewalResult>;
   onStatus(listener: (status: EncoderStatus) => void): () => void;
   close(): Promise<void>;
 }
