@@ -312,14 +312,17 @@ export const cardLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       schema: {
         tags: ['cards'],
         summary:
-          'Renew a card expiring within the renewal window, as its card type’s profile says (a new linked card for the same person)',
+          'Renew a card expiring within the renewal window, as its card type’s profile says: a new linked card for the same person, or (Digital ID, `same-chip`) a new key and certificate on the card in the encoder, which needs the holder’s PIN for the card to sign with its new key',
         params: IdParams,
-        body: Type.Optional(body({})),
+        body: Type.Optional(body({ pin: Type.Optional(Pin) })),
         ...action,
       },
       preHandler: staff,
     },
-    async (request) => result(await lifecycle.renew(request.params.id, staffActor(request))),
+    async (request) =>
+      result(
+        await services.renewals.renew(request.params.id, staffActor(request), request.body?.pin),
+      ),
   );
 
   app.post(
