@@ -95,6 +95,8 @@ export interface CardLifecycleDetails {
   links: CardLinkView[];
   /** What the asking actor's roles may send this card now, before guards (cardEventsFor). */
   actions: CardEventType[];
+  /** How this card renews (Digital ID and the card type's profile). */
+  renewal: 'same-chip' | 'new-card';
 }
 
 export interface ApplyCardOptions {
@@ -324,6 +326,7 @@ export class CardLifecycleService {
         history: await tx.cardLifecycle.transitions(cardId),
         links: await this.linkViews(tx, card),
         actions: asking ? cardEventsFor(card.status, actorRoles(asking)) : [],
+        renewal: this.renewsOnChip(card) ? 'same-chip' : 'new-card',
       };
     });
   }

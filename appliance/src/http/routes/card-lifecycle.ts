@@ -53,6 +53,10 @@ const CardLifecycleView = Type.Object({
     description:
       'lifecycle events the signed-in roles may send this card now; guards are checked when sent',
   }),
+  renewal: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')], {
+    description:
+      'how this card renews: same-chip needs the card in the encoder and the holder’s PIN',
+  }),
 });
 
 const ActionResult = Type.Object({
@@ -72,6 +76,7 @@ function present(d: CardLifecycleDetails) {
     history: d.history,
     links: d.links,
     actions: d.actions,
+    renewal: d.renewal,
   };
 }
 
