@@ -203,6 +203,9 @@ describe('same-chip renewal of a Digital ID', () => {
           stage: 'issued',
           oldSerial: before.certificateSerial,
         });
+        // A second renewal of the same card meanwhile would put another key on the chip.
+        const twice = await post(t, crew.officer, `/api/cards/${first.cardId}/renew`, { pin });
+        expect(twice.statusCode).toBe(409);
         // A saved renewal whose old certificate was not revoked yet when the device stopped.
         await t.store.transaction((tx) =>
           tx.cardLifecycle.setRenewal({

@@ -27,7 +27,7 @@
  */
 import type { KeyAlgorithm, PivEncoder } from '../../../drivers/encoder/piv-encoder.js';
 import { cardValidity, type ValidityPolicy } from '../core/card/card-validity.js';
-import { DomainError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 import type { CardRecord, RequestRecord } from '../core/records.js';
 import { SYSTEM_ACTOR, actorLabel, type Actor } from '../core/roles.js';
@@ -45,6 +45,9 @@ import { certificateHolder, NO_CA_REASON } from './production-service.js';
 const PIN_PATTERN = /^\d{6,8}$/;
 
 export class CardRenewalService {
+  /** Cards being renewed now: a second renewal would put another key on the same chip. */
+  private readonly inFlight = new Set<string>();
+
   constructor(
     private readonly deps: {
       store: Store;
@@ -67,6 +70,22 @@ export class CardRenewalService {
     const card = await store.read((tx) => tx.cards.get(cardId));
     if (!card) throw new NotFoundError('card', cardId);
     if (!lifecycle.renewsOnChip(card)) return lifecycle.renew(cardId, actor);
+    if (this.inFlight.has(cardId))
+      throw new ConflictError(`card ${card.cardNumber} is being renewed now; wait for it`);
+    this.inFlight.add(cardId);
+    try {
+      return await this.renewOnChip(cardId, actor, pin);
+    } finally {
+      this.inFlight.delete(cardId);
+    }
+  }
+
+  private async renewOnChip(
+    cardId: string,
+    actor: Actor,
+    pin: string | undefined,
+  ): Promise<ApplyCardResult> {
+    const { lifecycle } = this.deps;
     let issuedSerial: string | null = null;
     let result: ApplyCardResult;
     try {
