@@ -2,10 +2,11 @@
  * Renewal of a Digital ID on its own chip, shared by the PC/SC encoder and the emulator:
  *
  *   select → read the CHUID GUID and refuse any other card → authenticate with the card's
- *   own management key (no PIN: SP 800-73-4 Part 2 §3.3.2, GENERATE ASYMMETRIC KEY PAIR needs
- *   the management key only, as production does) → generate a new key in 9A (the old key is
- *   gone from here on) → the CA issues a certificate for it (proof of possession: the card
- *   signs the CA's challenge with the new key, which needs the holder's PIN, verified once)
+ *   own management key (GENERATE ASYMMETRIC KEY PAIR needs the management key only, SP
+ *   800-73-4 Part 2 §3.3.2, as production does) → verify the holder's PIN (for the one
+ *   signature below; first, so a wrong PIN changes nothing) → generate a new key in 9A (the
+ *   old key is gone from here on) → the CA issues a certificate for it (proof of possession:
+ *   the card signs the CA's challenge with the new key)
  *   → write the 9A certificate → rewrite the Security Object (it hashes the 9A container) →
  *   read back the certificate and check its key is the one the card generated.
  *
@@ -88,6 +89,10 @@ export async function renewDigitalIdOnCard(
       'CARD_ERROR',
       'authenticate: the card refuses its management key (was it produced by this device?)',
     );
+  // The PIN first, so a wrong one refuses the renewal before the old key is replaced; the
+  // card keeps the verified state for the one signature below.
+  const verified = await channel.send(verifyPin(request.pin));
+  if (verified.sw !== SW.OK) throw secretError(verified.sw, 'PIN');
   const algorithm = ALGORITHM_ID[request.digital.algorithm];
   let spki: Uint8Array;
   try {
@@ -101,7 +106,6 @@ export async function renewDigitalIdOnCard(
   } catch (error) {
     throw named('generate-key', error);
   }
-  let pinVerified = false;
   const issued = new Uint8Array(
     await request.digital.issueCertificate({
       algorithm: request.digital.algorithm,
@@ -125,11 +129,6 @@ export async function renewDigitalIdOnCard(
         }
       },
       signWithCardKey: async (data) => {
-        if (!pinVerified) {
-          const reply = await channel.send(verifyPin(request.pin));
-          if (reply.sw !== SW.OK) throw secretError(reply.sw, 'PIN');
-          pinVerified = true;
-        }
         try {
           return parseSignatureReply(
             await channel.call(

@@ -154,14 +154,12 @@ export class FakePivEncoder implements PivEncoder {
     const chip = this.chipWithGuid(request.expectedGuid);
     if (Buffer.compare(Buffer.from(chip.managementKey), Buffer.from(request.managementKey)) !== 0)
       throw new DeviceError('CARD_ERROR', 'authenticate: the card refuses its management key');
+    if (chip.pin !== request.pin) throw new DeviceError('CARD_WRONG_SECRET', 'wrong PIN');
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const certificateDer = await request.digital.issueCertificate({
       algorithm: request.digital.algorithm,
       publicKeySpkiDer: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })),
-      signWithCardKey: async (data) => {
-        if (chip.pin !== request.pin) throw new DeviceError('CARD_WRONG_SECRET', 'wrong PIN');
-        return new Uint8Array(sign('sha256', data, privateKey));
-      },
+      signWithCardKey: async (data) => new Uint8Array(sign('sha256', data, privateKey)),
     });
     const guid = request.expectedGuid.toLowerCase();
     this.renewed.set(guid, [...(this.renewed.get(guid) ?? []), certificateDer]);
