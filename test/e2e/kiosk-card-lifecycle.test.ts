@@ -341,7 +341,10 @@ describe('card lifecycle in the staff console', () => {
     );
     await checked(page, `lifecycle-${size.name}-07-renew-on-chip`);
     // A wrong PIN: the card refuses, the dialog says so and stays open.
-    await tapPin(dialog, chipPin(card.guid) === '000000' ? '111111' : '000000', 'renew wrong');
+    const wrongPin = ['975317', '864293'].find(
+      (p) => p !== chipPin(card.guid) && !card.cardNumber.includes(p),
+    )!;
+    await tapPin(dialog, wrongPin, 'renew wrong');
     await dialog.locator('p.error[role="alert"]').waitFor();
     await tapPin(dialog, chipPin(card.guid)!, 'renew');
     const outcome = panel.locator('[data-outcome]');
