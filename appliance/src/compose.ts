@@ -45,6 +45,7 @@ import { composeVisits, type VisitServices } from './visits-composition.js';
 import type { MailSender, WebhookSender } from './services/notifications/notification-ports.js';
 import { DurableScheduler } from './services/scheduler/durable-scheduler.js';
 import { CardPinService, type PukReleaser } from './services/card-pin-service.js';
+import { CardRenewalService } from './services/card-renewal-service.js';
 import {
   CardLifecycleService,
   DEFAULT_LIFECYCLE_POLICY,
@@ -170,6 +171,19 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
         : null,
     pinLength: config.pinLength,
   });
+  const renewals = new CardRenewalService({
+    store,
+    lifecycle,
+    encoder: parts.encoder,
+    certificates: parts.certificates,
+    contentSigner: parts.contentSigner ?? null,
+    ca: parts.revocation,
+    managementKeyFor: (cardNumber) => deriveCardManagementKey(parts.deviceSecret, cardNumber),
+    keyAlgorithm: config.keyAlgorithm,
+    validity: config.validity,
+    clock,
+    log: log.child({ module: 'services.renewals' }),
+  });
   const sync = parts.centralClient
     ? new SyncService({
         store,
@@ -259,6 +273,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
     cards,
     lifecycle,
     pins,
+    renewals,
     sync,
     batches: new BatchService(
       store,
@@ -316,6 +331,7 @@ export async function composeAppliance(parts: ApplianceParts): Promise<Appliance
       await requests.resumeCardGeneration();
       await services.batches.recover();
       await lifecycle.recover();
+      await renewals.recover();
       if (parts.escrow)
         await escrowPendingPuks({
           store,

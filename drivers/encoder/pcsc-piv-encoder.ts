@@ -22,6 +22,11 @@ import { decodeResponseApdu, toHex } from './apdu-codec.js';
 import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
 import {
+  renewDigitalIdOnCard,
+  type DigitalIdRenewalRequest,
+  type DigitalIdRenewalResult,
+} from './piv-renewal.js';
+import {
   changePinOnCard,
   unblockPinOnCard,
   type PinChangeRequest,
@@ -356,6 +361,12 @@ export class PcscPivEncoder implements PivEncoder {
 
   changePin(request: PinChangeRequest): Promise<PinOperationResult> {
     return this.queue.run(() => this.withCard((transport) => changePinOnCard(transport, request)));
+  }
+
+  renewDigitalId(request: DigitalIdRenewalRequest): Promise<DigitalIdRenewalResult> {
+    return this.queue.run(() =>
+      this.withCard((transport) => renewDigitalIdOnCard(transport, request)),
+    );
   }
 
   readCardIdentity(): Promise<CardIdentity> {

@@ -117,6 +117,8 @@ import type {
 
 export type { CardIdentity } from './piv-card-identity.js';
 import type { CardIdentity } from './piv-card-identity.js';
+export type { DigitalIdRenewalRequest, DigitalIdRenewalResult } from './piv-renewal.js';
+import type { DigitalIdRenewalRequest, DigitalIdRenewalResult } from './piv-renewal.js';
 
 export interface PivEncoder {
   /** 'pcsc' for a reader through pcscd, 'simulated' for the in-process card. */
@@ -143,6 +145,12 @@ export interface PivEncoder {
    * application or CHUID), READER_NOT_FOUND, DEVICE_TIMEOUT, CARD_ERROR.
    */
   readCardIdentity(): Promise<CardIdentity>;
+  /**
+   * Renew the Digital ID of the card now in the reader on its chip: new key in 9A, the
+   * issued certificate written, the Security Object signed again (piv-renewal.ts). Refuses a
+   * card whose CHUID GUID differs (CARD_MISMATCH); errors as unblockPin and personalize.
+   */
+  renewDigitalId(request: DigitalIdRenewalRequest): Promise<DigitalIdRenewalResult>;
   onStatus(listener: (status: EncoderStatus) => void): () => void;
   close(): Promise<void>;
 }

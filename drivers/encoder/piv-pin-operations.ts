@@ -53,12 +53,15 @@ async function selectAndReadGuid(channel: ApduChannel): Promise<string> {
   return toHex(chuid.guid).toLowerCase();
 }
 
-async function selectAndCheck(channel: ApduChannel, expectedGuid: string): Promise<void> {
+export async function selectAndCheckGuid(
+  channel: ApduChannel,
+  expectedGuid: string,
+): Promise<void> {
   if ((await selectAndReadGuid(channel)) !== expectedGuid.toLowerCase())
     throw new DeviceError('CARD_MISMATCH', 'the card in the encoder is not this card');
 }
 
-function secretError(sw: number, what: 'PIN' | 'PUK'): DeviceError {
+export function secretError(sw: number, what: 'PIN' | 'PUK'): DeviceError {
   if (sw === SW.AUTH_METHOD_BLOCKED || sw === 0x63c0)
     return new DeviceError('CARD_SECRET_BLOCKED', `the ${what} is blocked on this card`);
   if (sw >> 4 === 0x63c)
@@ -79,7 +82,7 @@ export async function unblockPinOnCard(
 ): Promise<PinOperationResult> {
   checkPin(request.newPin, 'new PIN');
   const channel = new ApduChannel(transport);
-  await selectAndCheck(channel, request.expectedGuid);
+  await selectAndCheckGuid(channel, request.expectedGuid);
   const reply = await channel.send(resetRetryCounter(request.puk, request.newPin));
   if (reply.sw !== SW.OK) throw secretError(reply.sw, 'PUK');
   return { apdusExchanged: channel.apdusExchanged };
@@ -92,7 +95,7 @@ export async function changePinOnCard(
 ): Promise<PinOperationResult> {
   checkPin(request.newPin, 'new PIN');
   const channel = new ApduChannel(transport);
-  await selectAndCheck(channel, request.expectedGuid);
+  await selectAndCheckGuid(channel, request.expectedGuid);
   const reply = await channel.send(changeReferenceData('PIN', request.currentPin, request.newPin));
   if (reply.sw !== SW.OK) throw secretError(reply.sw, 'PIN');
   return { apdusExchanged: channel.apdusExchanged };

@@ -10,6 +10,7 @@ import { DeviceError } from '../errors.js';
 import type { ApduTransport } from './apdu-channel.js';
 import { SerialQueue, withTimeout } from './call-guard.js';
 import { personalizePivCard, type PersonalizationStep } from './piv-personalization.js';
+import { renewDigitalIdOnCard } from './piv-renewal.js';
 import { changePinOnCard, unblockPinOnCard } from './piv-pin-operations.js';
 import { readCardIdentityOnCard } from './piv-card-identity.js';
 import type {
@@ -164,6 +165,14 @@ export function createSimulatedPivEncoder(
         if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
         card.reset();
         return changePinOnCard(transport, request);
+      });
+    },
+    renewDigitalId(request) {
+      return queue.run(async () => {
+        if (closed) throw new DeviceError('DEVICE_CLOSED', 'encoder is closed');
+        if (!card) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
+        card.reset();
+        return renewDigitalIdOnCard(transport, request);
       });
     },
     readCardIdentity() {

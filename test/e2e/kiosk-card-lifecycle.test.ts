@@ -50,7 +50,8 @@ describe('card lifecycle in the staff console', () => {
   beforeAll(async () => {
     if (!hasTool('chromium')) return;
     ensureUiBuilt();
-    t = await buildTestApp();
+    // Digital ID employee cards renew on their chip (the last test); Physical ID by a new card.
+    t = await buildTestApp({ config: { lifecycle: { renewal: { employee: 'same-chip' } } } });
     crew = await crewFor(t);
     base = await t.appliance.app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
@@ -322,4 +323,40 @@ describe('card lifecycle in the staff console', () => {
       await page.context().close();
     }, 60_000);
   }
+
+  // Last: it moves the clock years ahead, into the Digital ID card's renewal window.
+  it('renews a Digital ID on its chip: put the card in the encoder, the holder types the PIN', async () => {
+    const size = SIZES[0]!;
+    const card = await collected('PcmProcEmployeeCardWithoutApproval', 'employee');
+    const before = (await t.store.read((tx) => tx.cards.get(card.cardId)))!;
+    t.clock.advance(
+      new Date(`${before.validUntil}T09:00:00.000Z`).getTime() -
+        10 * DAY_MS -
+        t.clock.now().getTime(),
+    );
+    const page = await signedIn(size, 'otto');
+    const panel = await openCard(page, card.cardNumber);
+    await panel.locator('button[data-action="renew"]').click();
+    const dialog = panel.locator('kiosk-dialog[open]');
+    await dialog.locator('[data-renew="same-chip"]').waitFor();
+    expect(await dialog.textContent()).toContain(
+      m['lifecycle.renewOnChip'].replace('{number}', card.cardNumber).slice(0, 40),
+    );
+    await checked(page, `lifecycle-${size.name}-07-renew-on-chip`);
+    // A wrong PIN: the card refuses, the dialog says so and stays open.
+    const wrongPin = ['975317', '864293'].find(
+      (p) => p !== chipPin(card.guid) && !card.cardNumber.includes(p),
+    )!;
+    await tapPin(dialog, wrongPin, 'renew wrong');
+    await dialog.locator('p.error[role="alert"]').waitFor();
+    await tapPin(dialog, chipPin(card.guid)!, 'renew');
+    const outcome = panel.locator('[data-outcome]');
+    await outcome.filter({ hasText: card.cardNumber }).waitFor();
+    const after = await t.store.read(async (tx) => (await tx.cards.get(card.cardId))!);
+    expect(await outcome.textContent()).toContain(after.validUntil);
+    expect(after.certificateSerial).not.toBe(before.certificateSerial);
+    expect(after.status).toBe('active');
+    await checked(page, `lifecycle-${size.name}-08-renewed-on-chip`);
+    await page.context().close();
+  }, 60_000);
 });

@@ -7,6 +7,8 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { DeviceError } from '../../drivers/errors.js';
 import type {
   CardIdentity,
+  DigitalIdRenewalRequest,
+  DigitalIdRenewalResult,
   EncoderStatus,
   PersonalizationRequest,
   PersonalizationResult,
@@ -142,6 +144,31 @@ export class FakePivEncoder implements PivEncoder {
     const chip = this.chipInReader === undefined ? this.chips.at(-1) : this.chipInReader;
     if (!chip) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
     return { guid: Buffer.from(chip.guid).toString('hex'), fascn: '' };
+  }
+
+  /** Certificates renewals wrote, by chip GUID (hex), newest last. */
+  readonly renewed = new Map<string, Uint8Array[]>();
+
+  /**
+   * Same-chip renewal on a chip this fake personalised: the management key must be the one
+   * production set and the PIN the chip's, as a card would check them.
+   */
+  async renewDigitalId(request: DigitalIdRenewalRequest): Promise<DigitalIdRenewalResult> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const chip = this.chipWithGuid(request.expectedGuid);
+    if (Buffer.compare(Buffer.from(chip.managementKey), Buffer.from(request.managementKey)) !== 0)
+      throw new DeviceError('CARD_ERROR', 'authenticate: the card refuses its management key');
+    if (chip.pin !== request.pin) throw new DeviceError('CARD_WRONG_SECRET', 'wrong PIN');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const certificateDer = await request.digital.issueCertificate({
+      algorithm: request.digital.algorithm,
+      publicKeySpkiDer: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })),
+      signWithCardKey: async (data) => new Uint8Array(sign('sha256', data, privateKey)),
+    });
+    const guid = request.expectedGuid.toLowerCase();
+    this.renewed.set(guid, [...(this.renewed.get(guid) ?? []), certificateDer]);
+    return { certificateDer, apdusExchanged: 0 };
   }
 
   private chipWithGuid(guid: string): PersonalizationRequest {

@@ -11,6 +11,7 @@ import type { RequestService } from '../services/request-service.js';
 import type { CardService } from '../services/card-service.js';
 import type { CardLifecycleService } from '../services/card-lifecycle-service.js';
 import type { CardPinService } from '../services/card-pin-service.js';
+import type { CardRenewalService } from '../services/card-renewal-service.js';
 import type { SyncService } from '../services/sync/sync-service.js';
 import type { ProcessCatalog } from '../core/workflow/processes.js';
 import type { Store } from '../core/store-ports.js';
@@ -33,6 +34,8 @@ export interface AppServices {
   lifecycle: CardLifecycleService;
   /** PIN unblock (PUK from the device copy or released by the centre) and PIN change. */
   pins: CardPinService;
+  /** Renewal as the card type's profile says: a new card, or on the chip in the encoder. */
+  renewals: CardRenewalService;
   batches: BatchService;
   audit: AuditService;
   status: DeviceStatusService;

@@ -56,8 +56,8 @@ export interface LifecyclePolicy {
 export const DEFAULT_LIFECYCLE_POLICY: LifecyclePolicy = {
   timeZone: 'UTC',
   renewalWindowDays: 30,
-  // Renewal on the same chip (new key and certificate) is in the table but not built into the
-  // encoder yet (README: what is left), so every card type renews by a new card by default.
+  // Same-chip renewal needs the holder at the encoder with their PIN (card-renewal-service.ts);
+  // a site opts in per card type.
   renewal: { employee: 'new-card', contractor: 'new-card', visitor: 'new-card' },
   temporaryCardProcess: 'CCProcEmployeeCardWithoutApproval',
   expiryCheckMs: 5 * 60_000,
@@ -95,6 +95,8 @@ export interface CardLifecycleDetails {
   links: CardLinkView[];
   /** What the asking actor's roles may send this card now, before guards (cardEventsFor). */
   actions: CardEventType[];
+  /** How this card renews (Digital ID and the card type's profile). */
+  renewal: 'same-chip' | 'new-card';
 }
 
 export interface ApplyCardOptions {
@@ -110,6 +112,8 @@ export interface ApplyCardOptions {
   }>;
   /** Extra non-secret facts for audit and outbox. */
   details?: Record<string, unknown>;
+  /** More to save in the same transaction (a renewal marks itself recorded). */
+  inTransaction?: (tx: StoreTx, card: CardRecord) => Promise<void>;
 }
 
 export interface ApplyCardResult {
@@ -185,6 +189,7 @@ export class CardLifecycleService {
           : {}),
       });
       await this.saveHold(tx, current, outcome, event, actor, iso);
+      await options.inTransaction?.(tx, current);
       const newRequestId = await this.linkedRequest(
         tx,
         current,
@@ -281,17 +286,28 @@ export class CardLifecycleService {
    * the same person through the same process (linked both ways; the old card stays valid
    * until it expires), or on the same chip.
    */
-  async renew(cardId: string, actor: Actor): Promise<ApplyCardResult> {
+  async renew(
+    cardId: string,
+    actor: Actor,
+    onChip?: Pick<ApplyCardOptions, 'chip' | 'inTransaction'>,
+  ): Promise<ApplyCardResult> {
     return this.apply(cardId, { type: 'renew' }, actor, {
+      ...onChip,
       chip: async (card) => {
-        if (card.idType === 'digital' && this.deps.policy.renewal[card.cardType] === 'same-chip')
+        if (!this.renewsOnChip(card)) return { facts: {} };
+        if (!onChip?.chip)
           throw new DomainError(
             'SERVICE_UNAVAILABLE',
-            'renewal on the same chip is not available on this device; configure lifecycle.renewal to "new-card" for this card type',
+            'renewal on the same chip needs the encoder and the certificate authority',
           );
-        return { facts: {} };
+        return onChip.chip(card);
       },
     });
+  }
+
+  /** Whether this card's renewal is the same-chip kind (Digital ID, profile `same-chip`). */
+  renewsOnChip(card: Pick<CardRecord, 'idType' | 'cardType'>): boolean {
+    return card.idType === 'digital' && this.deps.policy.renewal[card.cardType] === 'same-chip';
   }
 
   /** The card, hold, history and links, for the console's card view. */
@@ -310,6 +326,7 @@ export class CardLifecycleService {
         history: await tx.cardLifecycle.transitions(cardId),
         links: await this.linkViews(tx, card),
         actions: asking ? cardEventsFor(card.status, actorRoles(asking)) : [],
+        renewal: this.renewsOnChip(card) ? 'same-chip' : 'new-card',
       };
     });
   }

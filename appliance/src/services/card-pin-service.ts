@@ -198,7 +198,7 @@ function noPukReason(card: CardRecord): string {
 }
 
 /** Card refusals become CARD_REFUSED, a missing or mute encoder SERVICE_UNAVAILABLE. */
-async function onCard<T>(fn: () => Promise<T>): Promise<T> {
+export async function onCard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

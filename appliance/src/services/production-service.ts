@@ -11,7 +11,7 @@ import type { CardPrinter } from '../../../drivers/printer/card-printer.js';
 import { PrinterFaultError, PrinterRefusedError } from '../../../drivers/printer/card-printer.js';
 import type { KeyAlgorithm, PivEncoder } from '../../../drivers/encoder/piv-encoder.js';
 import type { Clock } from '../core/ports.js';
-import type { CardRecord, RequestRecord } from '../core/records.js';
+import type { CardRecord, PersonRecord, RequestRecord } from '../core/records.js';
 import { SYSTEM_ACTOR } from '../core/roles.js';
 import type { SecretSealer } from '../core/secret-sealer.js';
 import type { Store } from '../core/store-ports.js';
@@ -22,11 +22,25 @@ import type { DomainEvents } from './domain-events.js';
 import type {
   CardArtworkRenderer,
   CardCertificateIssuer,
+  CardCertificateRequest,
   CardContentSigner,
   KeyAttestationRecord,
   Logger,
 } from './ports.js';
 import { newId, type WorkflowEngine } from './workflow-engine.js';
+
+/** Who a card certificate names (production and same-chip renewal alike). */
+export function certificateHolder(
+  person: Pick<PersonRecord, 'name' | 'email' | 'kind' | 'company'>,
+): CardCertificateRequest['holder'] {
+  return {
+    name: person.name,
+    ...(person.email ? { email: person.email } : {}),
+    // Employees log on with the card: their UPN is their directory e-mail.
+    ...(person.email && person.kind === 'employee' ? { upn: person.email } : {}),
+    ...(person.company ? { company: person.company } : {}),
+  };
+}
 
 export const NO_CA_REASON = 'no certificate authority configured';
 export const RESTART_REASON = 'interrupted: the appliance restarted during production';
@@ -352,13 +366,7 @@ export class ProductionService {
                   const issued = await issuer.issue({
                     cardNumber: card.cardNumber,
                     cardType: card.cardType,
-                    holder: {
-                      name: person.name,
-                      ...(person.email ? { email: person.email } : {}),
-                      // Employees log on with the card: their UPN is their directory e-mail.
-                      ...(person.email && person.kind === 'employee' ? { upn: person.email } : {}),
-                      ...(person.company ? { company: person.company } : {}),
-                    },
+                    holder: certificateHolder(person),
                     algorithm: req.algorithm,
                     publicKeySpkiDer: req.publicKeySpkiDer,
                     signWithCardKey: req.signWithCardKey,

@@ -6,6 +6,7 @@ import type {
   CardLifecycleRepository,
   CardLinkKind,
   CardLinkRecord,
+  CardRenewalRecord,
   CardTransitionRecord,
 } from '../core/card/card-lifecycle-store.js';
 import type { CardRecord } from '../core/records.js';
@@ -34,8 +35,40 @@ function toLink(r: Row): CardLinkRecord {
   };
 }
 
+function toRenewal(r: Row): CardRenewalRecord {
+  return {
+    cardId: str(r.card_id),
+    stage: str(r.stage) as CardRenewalRecord['stage'],
+    newSerial: str(r.new_serial),
+    oldSerial: strOrNull(r.old_serial),
+    at: str(r.at),
+  };
+}
+
 export class SqliteCardLifecycleRepository implements CardLifecycleRepository {
   constructor(private readonly db: SqliteConnection) {}
+
+  async setRenewal(r: CardRenewalRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO card_renewals (card_id, stage, new_serial, old_serial, at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (card_id) DO UPDATE SET stage = excluded.stage, new_serial = excluded.new_serial,
+       old_serial = excluded.old_serial, at = excluded.at`,
+      [r.cardId, r.stage, r.newSerial, r.oldSerial, r.at],
+    );
+  }
+
+  async renewal(cardId: string): Promise<CardRenewalRecord | null> {
+    const r = await this.db.get('SELECT * FROM card_renewals WHERE card_id = ?', [cardId]);
+    return r ? toRenewal(r) : null;
+  }
+
+  async renewals(): Promise<CardRenewalRecord[]> {
+    return (await this.db.all('SELECT * FROM card_renewals ORDER BY at')).map(toRenewal);
+  }
+
+  async clearRenewal(cardId: string): Promise<void> {
+    await this.db.run('DELETE FROM card_renewals WHERE card_id = ?', [cardId]);
+  }
 
   async hold(cardId: string): Promise<CardHoldRecord | null> {
     const r = await this.db.get('SELECT * FROM card_holds WHERE card_id = ?', [cardId]);

@@ -310,6 +310,10 @@ export class ApiClient {
       ...(note ? { note } : {}),
     });
   }
+  /** Renewal on the same chip: the card is in the encoder, the holder's PIN signs its new key. */
+  renewOnChip(id: string, pin: string): Promise<CardActionResult> {
+    return this.call('POST', `/api/cards/${encodeURIComponent(id)}/renew`, { pin });
+  }
   pinOptions(id: string): Promise<PinOptions> {
     return this.call('GET', `/api/cards/${encodeURIComponent(id)}/pin/puk-source`);
   }

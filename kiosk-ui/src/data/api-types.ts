@@ -166,6 +166,8 @@ export interface RequestChangedEvent {
 /** `GET /api/cards/:id/lifecycle`: a card's hold, history, links and what the asker may do. */
 export interface CardLifecycle {
   card: Card;
+  /** same-chip: the card goes in the encoder and the holder types their PIN. */
+  renewal?: 'same-chip' | 'new-card';
   holderName: string;
   personId: string;
   processName: string;

@@ -375,6 +375,11 @@ export const en = {
   'lifecycle.temporaryRequested':
     'Card {number} is now: {status}. A temporary card is requested; produce it in Production.',
   'lifecycle.replacementRequested': 'Card {number} is now: {status}. A replacement is requested.',
+  'lifecycle.renewOnChip':
+    'Put card {number} in the encoder. A new key and certificate are made on its chip; the old certificate is revoked. The holder types their PIN so the card can sign with its new key.',
+  'lifecycle.renewWorking': 'Renewing the card in the encoder…',
+  'lifecycle.renewedOnChip':
+    'Card {number} is renewed on its chip: valid until {until} ({status}).',
   'lifecycle.renewed': 'Card {number} is renewed ({status}).',
   'lifecycle.event.suspend': 'Suspended',
   'lifecycle.event.resume': 'Resumed',

@@ -379,6 +379,10 @@ export const nl: Catalog = {
     'Pas {number} is nu: {status}. Een tijdelijke pas is aangevraagd; maak hem in Productie.',
   'lifecycle.replacementRequested':
     'Pas {number} is nu: {status}. Een vervangende pas is aangevraagd.',
+  'lifecycle.renewOnChip':
+    'Steek pas {number} in de encoder. Er worden een nieuwe sleutel en certificaat op de chip gemaakt; het oude certificaat wordt ingetrokken. De houder typt de pincode zodat de pas met de nieuwe sleutel kan tekenen.',
+  'lifecycle.renewWorking': 'De pas in de encoder wordt verlengd…',
+  'lifecycle.renewedOnChip': 'Pas {number} is verlengd op de chip: geldig tot {until} ({status}).',
   'lifecycle.renewed': 'Pas {number} is verlengd ({status}).',
   'lifecycle.event.suspend': 'Geschorst',
   'lifecycle.event.resume': 'Hervat',

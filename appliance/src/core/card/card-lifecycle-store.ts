@@ -39,7 +39,21 @@ export interface CardTransitionRecord {
   at: string;
 }
 
+/** A same-chip renewal in flight (migration 0040, card-renewal-service.ts). */
+export interface CardRenewalRecord {
+  cardId: string;
+  /** 'issued': the CA issued `newSerial`, the card may or may not hold it; 'recorded': saved. */
+  stage: 'issued' | 'recorded';
+  newSerial: string;
+  oldSerial: string | null;
+  at: string;
+}
+
 export interface CardLifecycleRepository {
+  setRenewal(r: CardRenewalRecord): Promise<void>;
+  renewal(cardId: string): Promise<CardRenewalRecord | null>;
+  renewals(): Promise<CardRenewalRecord[]>;
+  clearRenewal(cardId: string): Promise<void>;
   hold(cardId: string): Promise<CardHoldRecord | null>;
   setHold(h: CardHoldRecord): Promise<void>;
   clearHold(cardId: string): Promise<void>;

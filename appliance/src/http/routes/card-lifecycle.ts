@@ -53,6 +53,10 @@ const CardLifecycleView = Type.Object({
     description:
       'lifecycle events the signed-in roles may send this card now; guards are checked when sent',
   }),
+  renewal: Type.Union([Type.Literal('same-chip'), Type.Literal('new-card')], {
+    description:
+      'how this card renews: same-chip needs the card in the encoder and the holder’s PIN',
+  }),
 });
 
 const ActionResult = Type.Object({
@@ -72,6 +76,7 @@ function present(d: CardLifecycleDetails) {
     history: d.history,
     links: d.links,
     actions: d.actions,
+    renewal: d.renewal,
   };
 }
 
@@ -312,14 +317,17 @@ export const cardLifecycleRoutes: FastifyPluginAsyncTypebox<{ services: AppServi
       schema: {
         tags: ['cards'],
         summary:
-          'Renew a card expiring within the renewal window, as its card type’s profile says (a new linked card for the same person)',
+          'Renew a card expiring within the renewal window, as its card type’s profile says: a new linked card for the same person, or (Digital ID, `same-chip`) a new key and certificate on the card in the encoder, which needs the holder’s PIN for the card to sign with its new key',
         params: IdParams,
-        body: Type.Optional(body({})),
+        body: Type.Optional(body({ pin: Type.Optional(Pin) })),
         ...action,
       },
       preHandler: staff,
     },
-    async (request) => result(await lifecycle.renew(request.params.id, staffActor(request))),
+    async (request) =>
+      result(
+        await services.renewals.renew(request.params.id, staffActor(request), request.body?.pin),
+      ),
   );
 
   app.post(

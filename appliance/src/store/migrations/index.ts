@@ -9,6 +9,7 @@ import { migration0016 } from './0016-certificate-holds.js';
 import { migration0017 } from './0017-card-lifecycle.js';
 import { migration0020 } from './0020-visits.js';
 import { migration0035 } from './0035-card-attestation.js';
+import { migration0040 } from './0040-card-renewals.js';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0017,
   migration0020,
   migration0035,
+  migration0040,
 ];

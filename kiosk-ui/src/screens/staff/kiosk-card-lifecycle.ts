@@ -112,6 +112,8 @@ export class KioskCardLifecycle extends LocalizedElement {
   @state() private prompted: Prompted | null = null;
   @state() private replaceReason: CardReplaceReason | null = null;
   @state() private renewOpen = false;
+  @state() private renewWorking = false;
+  @state() private renewError = '';
   @state() private pinMode: 'unblock' | 'change' | null = null;
   @state() private pinPhase: PinPhase = 'identity';
   @state() private pinOptions: PinOptions | null = null;
@@ -338,6 +340,7 @@ export class KioskCardLifecycle extends LocalizedElement {
         case 'change_pin':
           return void this.openPin('change');
         case 'renew':
+          this.renewError = '';
           this.renewOpen = true;
           return;
         case 'suspend':
@@ -410,28 +413,74 @@ export class KioskCardLifecycle extends LocalizedElement {
     </kiosk-prompt-dialog>`;
   }
 
+  /** Same chip: the card is in the encoder; the holder's PIN lets it sign with its new key. */
+  private async renewOnChip(pin: string): Promise<void> {
+    const d = this.details;
+    if (!d) return;
+    this.renewWorking = true;
+    this.renewError = '';
+    try {
+      const r = await this.api.renewOnChip(d.card.id, pin);
+      this.renewOpen = false;
+      this.actionError = '';
+      this.outcome = t('lifecycle.renewedOnChip', {
+        number: r.card.cardNumber,
+        until: r.card.validUntil ?? '',
+        status: t(`cardStatus.${r.card.status}`),
+      });
+      this.dispatchEvent(new CustomEvent('card-changed', { bubbles: true, composed: true }));
+      await this.load();
+    } catch (err) {
+      this.renewError = inPlainWords(err);
+    } finally {
+      this.renewWorking = false;
+    }
+  }
+
   private renderRenew() {
     const d = this.details;
+    const onChip = d?.renewal === 'same-chip';
     return html`<kiosk-dialog
       ?open=${this.renewOpen}
       heading=${d ? t('lifecycle.title.renew', { number: d.card.cardNumber }) : ''}
       @close=${() => (this.renewOpen = false)}
     >
-      <p>${t('lifecycle.explain.renew')}</p>
+      ${
+        onChip && d
+          ? html`<div class="pin" data-renew="same-chip">
+              <div>
+                <p>${t('lifecycle.renewOnChip', { number: d.card.cardNumber })}</p>
+                ${this.renewError ? html`<p class="error" role="alert">${this.renewError}</p>` : null}
+                ${this.renewWorking ? html`<p role="status">${t('lifecycle.renewWorking')}</p>` : null}
+              </div>
+              <kiosk-pin-keypad
+                prompt=${t('pin.typeCurrent')}
+                .length=${0}
+                ?disabled=${this.renewWorking}
+                @pin-entered=${(e: CustomEvent<string>) => void this.renewOnChip(e.detail)}
+              ></kiosk-pin-keypad>
+            </div>`
+          : html`<p>${t('lifecycle.explain.renew')}</p>`
+      }
       <button slot="actions" type="button" @click=${() => (this.renewOpen = false)}>
         ${t('common.cancel')}
       </button>
-      <button
-        slot="actions"
-        type="button"
-        class="primary"
-        @click=${() => {
-          this.renewOpen = false;
-          if (d) void this.act(() => this.api.cardAction(d.card.id, 'renew'), 'lifecycle.renewed');
-        }}
-      >
-        ${t('common.confirm')}
-      </button>
+      ${
+        onChip
+          ? null
+          : html`<button
+              slot="actions"
+              type="button"
+              class="primary"
+              @click=${() => {
+                this.renewOpen = false;
+                if (d)
+                  void this.act(() => this.api.cardAction(d.card.id, 'renew'), 'lifecycle.renewed');
+              }}
+            >
+              ${t('common.confirm')}
+            </button>`
+      }
     </kiosk-dialog>`;
   }
 

@@ -1,0 +1,187 @@
+/**
+ * Renewal of a Digital ID on its own chip, shared by the PC/SC encoder and the emulator:
+ *
+ *   select → read the CHUID GUID and refuse any other card → authenticate with the card's
+ *   own management key (GENERATE ASYMMETRIC KEY PAIR needs the management key only, SP
+ *   800-73-4 Part 2 §3.3.2, as production does) → verify the holder's PIN (for the one
+ *   signature below; first, so a wrong PIN changes nothing) → generate a new key in 9A (the
+ *   old key is gone from here on) → the CA issues a certificate for it (proof of possession:
+ *   the card signs the CA's challenge with the new key)
+ *   → write the 9A certificate → rewrite the Security Object (it hashes the 9A container) →
+ *   read back the certificate and check its key is the one the card generated.
+ *
+ * The CHUID, CCC, PIN, PUK and management key stay as they are. Errors as personalisation:
+ * CARD_MISMATCH (another card), CARD_WRONG_SECRET / CARD_SECRET_BLOCKED (the holder's PIN),
+ * CARD_ERROR (a step refused, named), CARD_VERIFY_FAILED (read-back); errors from
+ * `issueCertificate` pass through. The PIN never reaches an error message.
+ */
+import { X509Certificate, createPublicKey } from 'node:crypto';
+import { DeviceError } from '../errors.js';
+import { ApduChannel, type ApduTransport } from './apdu-channel.js';
+import { CardStatusError, SW, bytesEqual } from './apdu-codec.js';
+import {
+  attestKey,
+  generateKeyPair,
+  getData,
+  parseGetDataReply,
+  parseSignatureReply,
+  publicKeyToSpki,
+  putData,
+  signWithKey,
+  signingInput,
+  verifyPin,
+  type AsymmetricAlgorithm,
+} from './piv-commands.js';
+import {
+  ALGORITHM,
+  CONTAINER_ID,
+  KEY_REF,
+  OBJECT_TAG,
+  decodeCertificateContainer,
+  encodeCertificateContainer,
+  encodeSecurityObject,
+} from './piv-objects.js';
+import type {
+  CardAttestation,
+  CardObjectSigner,
+  DigitalIdPersonalization,
+  SecurityObjectDataGroup,
+} from './piv-encoder.js';
+import { authenticateManagementKey } from './piv-personalization.js';
+import { selectAndCheckGuid, secretError } from './piv-pin-operations.js';
+
+export interface DigitalIdRenewalRequest {
+  /** The card's CHUID GUID, 32 hex digits: any other card is refused before anything else. */
+  expectedGuid: string;
+  /** The card's own management key material, as production set it. */
+  managementKey: Uint8Array;
+  /** The holder's PIN, for the one signature that proves the new key to the CA. */
+  pin: string;
+  digital: DigitalIdPersonalization;
+  /** Re-signs the Security Object over the CHUID, CCC and the new certificate. */
+  contentSigner?: CardObjectSigner;
+}
+
+export interface DigitalIdRenewalResult {
+  certificateDer: Uint8Array;
+  apdusExchanged: number;
+}
+
+const ALGORITHM_ID: Record<DigitalIdPersonalization['algorithm'], AsymmetricAlgorithm> = {
+  ECCP256: ALGORITHM.ECC_P256,
+  RSA2048: ALGORITHM.RSA_2048,
+};
+
+function named(step: string, error: unknown): unknown {
+  if (error instanceof CardStatusError)
+    return new DeviceError('CARD_ERROR', `${step}: ${error.message}`, { cause: error });
+  return error;
+}
+
+export async function renewDigitalIdOnCard(
+  transport: ApduTransport,
+  request: DigitalIdRenewalRequest,
+): Promise<DigitalIdRenewalResult> {
+  const channel = new ApduChannel(transport);
+  await selectAndCheckGuid(channel, request.expectedGuid);
+  if (!(await authenticateManagementKey(channel, request.managementKey)))
+    throw new DeviceError(
+      'CARD_ERROR',
+      'authenticate: the card refuses its management key (was it produced by this device?)',
+    );
+  // The PIN first, so a wrong one refuses the renewal before the old key is replaced; the
+  // card keeps the verified state for the one signature below.
+  const verified = await channel.send(verifyPin(request.pin));
+  if (verified.sw !== SW.OK) throw secretError(verified.sw, 'PIN');
+  const algorithm = ALGORITHM_ID[request.digital.algorithm];
+  let spki: Uint8Array;
+  try {
+    spki = publicKeyToSpki(
+      await channel.call(
+        generateKeyPair(KEY_REF.PIV_AUTHENTICATION, algorithm),
+        'GENERATE ASYMMETRIC KEY PAIR',
+      ),
+      algorithm,
+    );
+  } catch (error) {
+    throw named('generate-key', error);
+  }
+  const issued = new Uint8Array(
+    await request.digital.issueCertificate({
+      algorithm: request.digital.algorithm,
+      publicKeySpkiDer: spki,
+      attest: async (): Promise<CardAttestation | undefined> => {
+        try {
+          const statement = await channel.send(attestKey(KEY_REF.PIV_AUTHENTICATION));
+          if (statement.sw === SW.INS_NOT_SUPPORTED) return undefined;
+          if (statement.sw !== SW.OK) throw new CardStatusError(statement.sw, 'ATTEST 9A');
+          const container = await channel.send(getData(OBJECT_TAG.ATTESTATION_CERTIFICATE));
+          if (container.sw === SW.NOT_FOUND) return undefined;
+          if (container.sw !== SW.OK)
+            throw new CardStatusError(container.sw, 'GET DATA attestation certificate');
+          return {
+            statementDer: statement.data,
+            attestationCertificateDer: decodeCertificateContainer(parseGetDataReply(container.data))
+              .certificateDer,
+          };
+        } catch (error) {
+          throw named('issue-certificate', error);
+        }
+      },
+      signWithCardKey: async (data) => {
+        try {
+          return parseSignatureReply(
+            await channel.call(
+              signWithKey(KEY_REF.PIV_AUTHENTICATION, algorithm, signingInput(data, algorithm)),
+              'GENERAL AUTHENTICATE (sign)',
+            ),
+          );
+        } catch (error) {
+          throw named('issue-certificate', error);
+        }
+      },
+    }),
+  );
+  const container = encodeCertificateContainer(issued);
+  try {
+    await channel.call(putData(OBJECT_TAG.CERT_PIV_AUTHENTICATION, container), 'PUT DATA 9A');
+    if (request.contentSigner) {
+      // The Security Object hashes the 9A container (data group 3): the old one no longer
+      // matches, so it is signed again over what the card now holds.
+      const chuid = parseGetDataReply(await channel.call(getData(OBJECT_TAG.CHUID), 'GET CHUID'));
+      const ccc = parseGetDataReply(
+        await channel.call(getData(OBJECT_TAG.CARD_CAPABILITY_CONTAINER), 'GET CCC'),
+      );
+      const groups: SecurityObjectDataGroup[] = [
+        { dataGroup: 1, containerId: CONTAINER_ID.CHUID, content: chuid },
+        { dataGroup: 2, containerId: CONTAINER_ID.CARD_CAPABILITY_CONTAINER, content: ccc },
+        { dataGroup: 3, containerId: CONTAINER_ID.CERT_PIV_AUTHENTICATION, content: container },
+      ];
+      const content = encodeSecurityObject(
+        groups,
+        await request.contentSigner.signSecurityObject(groups),
+      );
+      await channel.call(putData(OBJECT_TAG.SECURITY_OBJECT, content), 'PUT DATA Security Object');
+    }
+  } catch (error) {
+    throw named('write-certificate', error);
+  }
+  const stored = decodeCertificateContainer(
+    parseGetDataReply(
+      await channel.call(getData(OBJECT_TAG.CERT_PIV_AUTHENTICATION), 'GET DATA certificate 9A'),
+    ),
+  ).certificateDer;
+  if (!bytesEqual(stored, issued))
+    throw new DeviceError('CARD_VERIFY_FAILED', 'read-back: the 9A certificate differs');
+  const certKey = new X509Certificate(stored).publicKey.export({ type: 'spki', format: 'der' });
+  const cardKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({
+    type: 'spki',
+    format: 'der',
+  });
+  if (!bytesEqual(new Uint8Array(certKey), new Uint8Array(cardKey)))
+    throw new DeviceError(
+      'CARD_VERIFY_FAILED',
+      "read-back: the certificate's key is not the key generated on the card",
+    );
+  return { certificateDer: issued, apdusExchanged: channel.apdusExchanged };
+}
