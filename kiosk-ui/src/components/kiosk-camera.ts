@@ -8,6 +8,7 @@ import { html, css } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { LocalizedElement, t } from '../i18n/i18n.js';
 import { sharedStyles } from '../styles/shared.js';
+import { openFrontCamera, stopFrontCamera } from '../state/front-camera.js';
 
 /** Passport-like portrait, small enough for the API's photo limit (~512 KiB). */
 const PHOTO_WIDTH_PX = 480;
@@ -75,34 +76,21 @@ export class KioskCamera extends LocalizedElement {
   private async startCamera(): Promise<void> {
     this.camera = 'starting';
     this.frameReady = false;
-    if (!navigator.mediaDevices?.getUserMedia) {
-      this.camera = 'unavailable';
-      return;
-    }
-    try {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' },
-        audio: false,
-      });
-      if (!this.isConnected) {
-        for (const track of stream.getTracks()) track.stop();
-        return;
-      }
-      this.stream = stream;
-      this.camera = 'live';
-      await this.updateComplete;
-      if (this.video) {
-        this.video.srcObject = stream;
-        await this.video.play().catch(() => undefined);
-      }
-    } catch {
-      // No camera, or the kiosk browser refuses one: the photo is optional.
-      this.camera = 'unavailable';
-    }
+    const stream = await openFrontCamera({
+      connected: () => this.isConnected,
+      live: (s) => {
+        this.stream = s;
+        this.camera = 'live';
+      },
+      whenRendered: () => this.updateComplete,
+      video: () => this.video ?? null,
+    });
+    // No camera, or the kiosk browser refuses one: the photo is optional.
+    if (!stream && this.isConnected) this.camera = 'unavailable';
   }
 
   private stopCamera(): void {
-    for (const track of this.stream?.getTracks() ?? []) track.stop();
+    stopFrontCamera(this.stream);
     this.stream = null;
   }
 

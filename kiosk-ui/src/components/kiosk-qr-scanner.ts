@@ -10,6 +10,7 @@ import { html, css } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
 import { LocalizedElement, t } from '../i18n/i18n.js';
 import { sharedStyles } from '../styles/shared.js';
+import { openFrontCamera, stopFrontCamera } from '../state/front-camera.js';
 
 /** About four frames a second: quick enough for a hand holding a phone, light on the CPU. */
 const SCAN_INTERVAL_MS = 250;
@@ -68,26 +69,20 @@ export class KioskQrScanner extends LocalizedElement {
   }
 
   private async start(): Promise<void> {
-    if (!navigator.mediaDevices?.getUserMedia) {
-      this.camera = 'unavailable';
+    const stream = await openFrontCamera({
+      connected: () => this.isConnected,
+      live: (s) => {
+        this.stream = s;
+        this.camera = 'live';
+      },
+      whenRendered: () => this.updateComplete,
+      video: () => this.video ?? null,
+    });
+    if (!stream) {
+      if (this.isConnected) this.camera = 'unavailable';
       return;
     }
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' },
-        audio: false,
-      });
-      if (!this.isConnected) {
-        for (const track of stream.getTracks()) track.stop();
-        return;
-      }
-      this.stream = stream;
-      this.camera = 'live';
-      await this.updateComplete;
-      if (this.video) {
-        this.video.srcObject = stream;
-        await this.video.play().catch(() => undefined);
-      }
       this.worker = new Worker(new URL('../qr/qr-decode-worker.ts', import.meta.url), {
         type: 'module',
       });
@@ -108,7 +103,7 @@ export class KioskQrScanner extends LocalizedElement {
     this.worker?.terminate();
     this.worker = null;
     this.inFlight = false;
-    for (const track of this.stream?.getTracks() ?? []) track.stop();
+    stopFrontCamera(this.stream);
     this.stream = null;
   }
 
