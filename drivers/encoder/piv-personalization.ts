@@ -397,19 +397,7 @@ export async function personalizePivCard(
         chipSerial,
         attest: async (): Promise<CardAttestation | undefined> => {
           try {
-            const statement = await channel.send(attestKey(KEY_REF.PIV_AUTHENTICATION));
-            if (statement.sw === SW.INS_NOT_SUPPORTED) return undefined;
-            if (statement.sw !== SW.OK) throw new CardStatusError(statement.sw, 'ATTEST 9A');
-            const container = await channel.send(getData(OBJECT_TAG.ATTESTATION_CERTIFICATE));
-            if (container.sw === SW.NOT_FOUND) return undefined;
-            if (container.sw !== SW.OK)
-              throw new CardStatusError(container.sw, 'GET DATA attestation certificate');
-            return {
-              statementDer: statement.data,
-              attestationCertificateDer: decodeCertificateContainer(
-                parseGetDataReply(container.data),
-              ).certificateDer,
-            };
+            return await readPivAuthenticationAttestation(channel);
           } catch (error) {
             throw stepError('issue-certificate', error);
           }
@@ -551,4 +539,26 @@ export async function personalizePivCard(
   if (capabilities.version !== undefined) result.cardVersion = capabilities.version;
   if (certificateDer) result.certificateDer = certificateDer;
   return result;
+}
+
+/**
+ * The card's attestation of its 9A key: the statement (ATTEST 9A) and the attestation
+ * certificate (GET DATA 5FFF01). Undefined when the card has neither (no ATTEST instruction,
+ * or no attestation certificate), as a card without attestation answers.
+ */
+export async function readPivAuthenticationAttestation(
+  channel: ApduChannel,
+): Promise<CardAttestation | undefined> {
+  const statement = await channel.send(attestKey(KEY_REF.PIV_AUTHENTICATION));
+  if (statement.sw === SW.INS_NOT_SUPPORTED) return undefined;
+  if (statement.sw !== SW.OK) throw new CardStatusError(statement.sw, 'ATTEST 9A');
+  const container = await channel.send(getData(OBJECT_TAG.ATTESTATION_CERTIFICATE));
+  if (container.sw === SW.NOT_FOUND) return undefined;
+  if (container.sw !== SW.OK)
+    throw new CardStatusError(container.sw, 'GET DATA attestation certificate');
+  return {
+    statementDer: statement.data,
+    attestationCertificateDer: decodeCertificateContainer(parseGetDataReply(container.data))
+      .certificateDer,
+  };
 }

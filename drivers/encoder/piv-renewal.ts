@@ -20,7 +20,6 @@ import { DeviceError } from '../errors.js';
 import { ApduChannel, type ApduTransport } from './apdu-channel.js';
 import { CardStatusError, SW, bytesEqual } from './apdu-codec.js';
 import {
-  attestKey,
   generateKeyPair,
   getData,
   parseGetDataReply,
@@ -47,7 +46,10 @@ import type {
   DigitalIdPersonalization,
   SecurityObjectDataGroup,
 } from './piv-encoder.js';
-import { authenticateManagementKey } from './piv-personalization.js';
+import {
+  authenticateManagementKey,
+  readPivAuthenticationAttestation,
+} from './piv-personalization.js';
 import { selectAndCheckGuid, secretError } from './piv-pin-operations.js';
 
 export interface DigitalIdRenewalRequest {
@@ -112,18 +114,7 @@ export async function renewDigitalIdOnCard(
       publicKeySpkiDer: spki,
       attest: async (): Promise<CardAttestation | undefined> => {
         try {
-          const statement = await channel.send(attestKey(KEY_REF.PIV_AUTHENTICATION));
-          if (statement.sw === SW.INS_NOT_SUPPORTED) return undefined;
-          if (statement.sw !== SW.OK) throw new CardStatusError(statement.sw, 'ATTEST 9A');
-          const container = await channel.send(getData(OBJECT_TAG.ATTESTATION_CERTIFICATE));
-          if (container.sw === SW.NOT_FOUND) return undefined;
-          if (container.sw !== SW.OK)
-            throw new CardStatusError(container.sw, 'GET DATA attestation certificate');
-          return {
-            statementDer: statement.data,
-            attestationCertificateDer: decodeCertificateContainer(parseGetDataReply(container.data))
-              .certificateDer,
-          };
+          return await readPivAuthenticationAttestation(channel);
         } catch (error) {
           throw named('issue-certificate', error);
         }
