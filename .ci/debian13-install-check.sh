@@ -210,6 +210,8 @@ for m in sqlite3 pcsclite epoll @serialport/bindings-cpp; do
   elif [ -n "$binary" ]; then echo "  $m: prebuilt ($binary)"
   else echo "  $m: no binary"; fi
 done
+# Which SQLite the store runs on: Debian's when sqlite3 compiled here, its own when prebuilt.
+node -e "new (require('./sqlite3').Database)(':memory:').get('select sqlite_version() AS v', (e, r) => console.log('  SQLite ' + (e ? e.message : r.v)))"
 for p in @resvg/resvg-js-linux-* @esbuild/linux-* @rollup/rollup-linux-* @rolldown/binding-linux-* lightningcss-linux-*; do
   if [ -d "$p" ]; then echo "  $p: prebuilt package"; fi
 done

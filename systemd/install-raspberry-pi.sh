@@ -75,6 +75,7 @@ packages=(
   build-essential   # gcc, g++ and make for those builds
   python3           # node-gyp runs gyp, a Python program (our node-gyp needs no distutils)
   libpcsclite-dev   # winscard.h for pcsclite
+  libsqlite3-dev    # sqlite3 compiles against Debian's SQLite (see npm_config_sqlite below)
   libnode-dev       # Debian's Node.js headers, so node-gyp needs no download from nodejs.org
 )
 if $kiosk; then packages+=(cage chromium fonts-dejavu-core); fi
@@ -114,6 +115,12 @@ echo "node $(node --version), npm $(npm --version) ($(command -v node))"
 if [ "$(command -v node)" = /usr/bin/node ] && [ -f /usr/include/node/node.h ]; then
   export npm_config_nodedir=/usr
 fi
+# When sqlite3 has no prebuilt binary to download it compiles: against Debian's libsqlite3 it
+# builds four small C++ files instead of SQLite's 9 MB amalgamation (minutes on a Pi 4, most of
+# an hour under emulation), and SQLite then gets its security fixes from apt. Where the prebuilt
+# binary downloads, it is used and carries its own SQLite. Both are far newer than the store
+# needs (UPSERT, SQLite 3.24; trixie ships 3.46).
+export npm_config_sqlite=/usr
 
 step "users"
 getent group gpio >/dev/null || groupadd --system gpio
