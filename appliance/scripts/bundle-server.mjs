@@ -18,13 +18,13 @@
 // packages that find their binaries or assets next to their own files), which must stay where
 // npm installed them.
 //
-//   node appliance/scripts/bundle-server.mjs [MAIN.JS]
+//   node appliance/scripts/bundle-server.mjs [MAIN.JS [ENTRY.TS]]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
 
@@ -43,18 +43,28 @@ export const EXTERNAL = [
   '@fastify/swagger-ui', // serves the Swagger UI files from its own directory
   'dejavu-fonts-ttf', // only its directory is looked up (card layout fonts)
 ];
+// Packages the service loads only on first use (import() in our code: the X.509 and CMS
+// library for the CA and the card objects, the QR encoder, the mail client). Left out of the
+// bundle, they are not read and decoded at every start either (a third of the bundle's bytes);
+// they load from node_modules when first needed. The build fails if one of them becomes reachable
+// from main.ts by static imports: it would then load unbundled at every start.
+export const LAZY_EXTERNAL = ['@peculiar/*', 'reflect-metadata', 'qrcode', 'nodemailer'];
 // pino and @serialport/stream are bundled (their loading through node_modules was ~60 ms of the
 // start): the service uses no pino transport (worker threads that load pino's files by path),
 // and the serial port's native part (@serialport/bindings-cpp) stays outside.
 
-await build({
-  entryPoints: ['appliance/src/main.ts'],
+// The entry is main.ts; the build's own test gives another to prove the check below fails.
+// esbuild's metafile names inputs relative to the working directory.
+const ENTRY = relative(process.cwd(), resolve(process.argv[3] ?? 'appliance/src/main.ts'));
+const { metafile } = await build({
+  entryPoints: [ENTRY],
   outfile: serverFile,
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20.19',
-  external: EXTERNAL,
+  external: [...EXTERNAL, ...LAZY_EXTERNAL],
+  metafile: true,
   // import() of a package outside the bundle becomes require(): a vm.Script has no module loader.
   supported: { 'dynamic-import': false },
   // The sources are ES modules: import.meta.url is this file's URL.
@@ -70,6 +80,40 @@ await build({
   logLevel: 'warning',
 });
 
+/** A lazily loaded package that main.ts reaches through static imports only, and the path. */
+function staticallyLoadedLazyPackage() {
+  const lazy = (path) =>
+    LAZY_EXTERNAL.some((p) =>
+      p.endsWith('/*') ? path.startsWith(p.slice(0, -1)) : path === p || path.startsWith(`${p}/`),
+    );
+  const via = new Map([[ENTRY, null]]);
+  const queue = [ENTRY];
+  while (queue.length > 0) {
+    const file = queue.shift();
+    for (const { path, kind, external } of metafile.inputs[file]?.imports ?? []) {
+      if (kind !== 'import-statement' && kind !== 'require-call') continue;
+      if (external) {
+        if (!lazy(path)) continue;
+        const chain = [path];
+        for (let f = file; f; f = via.get(f)) chain.unshift(f);
+        return chain.join(' -> ');
+      }
+      if (!via.has(path)) {
+        via.set(path, file);
+        queue.push(path);
+      }
+    }
+  }
+  return null;
+}
+const eager = staticallyLoadedLazyPackage();
+if (eager) {
+  process.stderr.write(
+    `bundle-server: a package meant to load on first use is imported at start: ${eager}\n`,
+  );
+  process.exit(1);
+}
+
 rmSync(codeCacheFile, { force: true });
 writeFileSync(
   mainFile,
@@ -77,7 +121,7 @@ writeFileSync(
 // the V8 code cache the build saved next to it, when there is one V8 accepts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 

@@ -33,7 +33,7 @@ import { ScimIdentityManagerClient } from './central/scim-identity-manager-clien
 import type { IdentityManagerClient } from './services/sync/identity-manager-client.js';
 import type { SecretEscrow } from './core/secret-escrow.js';
 import { SYNC_DEFAULTS } from './config.js';
-import { cardArtworkRenderer } from './layout/index.js';
+import { cardArtworkRenderer } from './layout/lazy-card-artwork-renderer.js';
 import { createLogger } from './logging.js';
 import { CaCertificateIssuer } from './services/ca-certificate-issuer.js';
 import type { Logger } from './services/ports.js';

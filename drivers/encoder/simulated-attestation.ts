@@ -16,26 +16,28 @@
  * an APDU synchronously.
  */
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
-  BasicConstraints,
-  Certificate,
-  Extension,
-  Extensions,
-  KeyUsage,
-  KeyUsageFlags,
-  Name,
-  RelativeDistinguishedName,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
-  id_ce_basicConstraints,
-  id_ce_keyUsage,
-} from '@peculiar/asn1-x509';
+import { createRequire } from 'node:module';
+import type * as Asn1Schema from '@peculiar/asn1-schema';
+import type { Extension, RelativeDistinguishedName as Rdn } from '@peculiar/asn1-x509';
+import type * as Asn1X509 from '@peculiar/asn1-x509';
+
+/**
+ * The ASN.1 library, loaded on first use: evaluating it (decorated classes by the hundred) was
+ * the largest single part of the service's start on the simulated encoder, which makes its card
+ * at start but needs attestation only on the card's first command. A card answers an APDU
+ * synchronously, so the load is a synchronous require, not import().
+ */
+let asn1: { schema: typeof Asn1Schema; x509: typeof Asn1X509 } | undefined;
+function asn1Library(): { schema: typeof Asn1Schema; x509: typeof Asn1X509 } {
+  if (!asn1) {
+    const load = createRequire(import.meta.url);
+    asn1 = {
+      schema: load('@peculiar/asn1-schema') as typeof Asn1Schema,
+      x509: load('@peculiar/asn1-x509') as typeof Asn1X509,
+    };
+  }
+  return asn1;
+}
 
 export const YUBICO_OID = {
   FIRMWARE_VERSION: '1.3.6.1.4.1.41482.3.3',
@@ -66,7 +68,10 @@ export interface SimulatedAttestationAuthority {
 }
 
 export function nameDer(commonName: string, organization?: string): Uint8Array {
-  const rdn = (type: string, value: string): RelativeDistinguishedName =>
+  const { AsnConvert } = asn1Library().schema;
+  const { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } =
+    asn1Library().x509;
+  const rdn = (type: string, value: string): Rdn =>
     new RelativeDistinguishedName([
       new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) }),
     ]);
@@ -88,6 +93,17 @@ export interface CertificateFields {
 
 /** An X.509 v3 certificate (DER) signed with ECDSA-SHA256 by `signingKey`. */
 export function buildEcdsaCertificate(fields: CertificateFields): Uint8Array {
+  const { AsnConvert } = asn1Library().schema;
+  const {
+    AlgorithmIdentifier,
+    Certificate,
+    Extensions,
+    Name,
+    SubjectPublicKeyInfo,
+    TBSCertificate,
+    Validity,
+    Version,
+  } = asn1Library().x509;
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x40;
   const signature = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
@@ -112,6 +128,15 @@ export function buildEcdsaCertificate(fields: CertificateFields): Uint8Array {
 }
 
 function caExtensions(pathLength?: number): Extension[] {
+  const { AsnConvert, OctetString } = asn1Library().schema;
+  const {
+    BasicConstraints,
+    Extension,
+    KeyUsage,
+    KeyUsageFlags,
+    id_ce_basicConstraints,
+    id_ce_keyUsage,
+  } = asn1Library().x509;
   return [
     new Extension({
       extnID: id_ce_basicConstraints,
@@ -225,6 +250,8 @@ export function buildAttestationStatement(
   attestationKey: CardAttestationKey,
   fields: AttestationStatementFields,
 ): Uint8Array {
+  const { OctetString } = asn1Library().schema;
+  const { Extension } = asn1Library().x509;
   const extensions = [
     new Extension({
       extnID: YUBICO_OID.FIRMWARE_VERSION,

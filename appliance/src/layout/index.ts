@@ -3,13 +3,6 @@
  * the shape of the production service's renderer port.
  */
 
-import {
-  renderCardArtwork,
-  renderCardPreviewPng,
-  type CardLayoutInput,
-  type CardSide,
-} from './card-layout.js';
-
 export {
   CardLayoutError,
   renderCardArtwork,
@@ -19,7 +12,4 @@ export {
   type CardType,
 } from './card-layout.js';
 
-export const cardArtworkRenderer = {
-  render: renderCardArtwork,
-  preview: (input: CardLayoutInput, side: CardSide) => renderCardPreviewPng({ ...input, side }),
-};
+export { cardArtworkRenderer } from './lazy-card-artwork-renderer.js';

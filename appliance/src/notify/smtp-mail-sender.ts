@@ -6,7 +6,7 @@
  * timeouts, so a relay that hangs fails the attempt instead of the queue.
  */
 import { readFileSync } from 'node:fs';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import {
   DeliveryError,
@@ -30,7 +30,10 @@ export interface SmtpSettings {
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 export class SmtpMailSender implements MailSender {
-  private readonly transport: Transporter<SMTPTransport.SentMessageInfo>;
+  private readonly transportOptions: SMTPTransport.Options;
+  /** Made on the first message: nodemailer (and the TLS, DNS and zlib modules it loads) is not
+   * needed at the service's start, which sends nothing. */
+  private transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
   private readonly domain: string;
 
   constructor(private readonly settings: SmtpSettings) {
@@ -40,7 +43,8 @@ export class SmtpMailSender implements MailSender {
       (settings.auth?.passwordFile
         ? readFileSync(settings.auth.passwordFile, 'utf8').trim()
         : undefined);
-    this.transport = nodemailer.createTransport({
+    // Files are read now, so a missing password or CA file stops the start, not the first mail.
+    this.transportOptions = {
       host: settings.host,
       port: settings.port,
       secure: settings.security === 'tls',
@@ -56,13 +60,17 @@ export class SmtpMailSender implements MailSender {
       socketTimeout: timeout,
       // One message per attempt: the queue does the retrying, so a pool would only hide state.
       pool: false,
-    });
+    };
     this.domain = /@([^>\s]+)/.exec(settings.from)?.[1] ?? 'cardkiosk.invalid';
   }
 
   async send(m: MailMessage): Promise<void> {
     try {
-      await this.transport.sendMail({
+      this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+        nodemailer.createTransport(this.transportOptions),
+      );
+      const transport = await this.transport;
+      await transport.sendMail({
         from: this.settings.from,
         to: m.to,
         subject: m.subject,
@@ -82,7 +90,7 @@ export class SmtpMailSender implements MailSender {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    if (this.transport) (await this.transport).close();
   }
 }
 

@@ -76,11 +76,16 @@ describe('the bundled service', () => {
   it('on existing state starts without loading the CA and its X.509 library, then loads them on first use', async () => {
     await proc?.kill('SIGTERM');
     // The CA modules import reflect-metadata, which defines Reflect.getMetadata: the probe,
-    // preloaded into the service, says on SIGUSR2 whether that has happened.
+    // preloaded into the service, says on SIGUSR2 whether that has happened, and which of the
+    // packages left out of the bundle (loaded on first use from node_modules) are loaded.
     const probe = join(outDir, 'reflect-probe.cjs');
     writeFileSync(
       probe,
-      "process.on('SIGUSR2', () => process.stdout.write('probe: Reflect.getMetadata is ' + typeof Reflect.getMetadata + '\\n'));\n",
+      `process.on('SIGUSR2', () => {
+  const lazy = new Set(Object.keys(require.cache).map((f) => /node_modules\\/(@peculiar\\/[^/]+|qrcode|nodemailer)\\//.exec(f)?.[1]).filter(Boolean));
+  process.stdout.write('probe: Reflect.getMetadata is ' + typeof Reflect.getMetadata + '; loaded: [' + [...lazy].sort().join(' ') + ']\\n');
+});
+`,
     );
     proc = await startApplianceProcess(stateDir, await freePort(), {}, {}, [
       '--require',
@@ -89,12 +94,37 @@ describe('the bundled service', () => {
     ]);
     expect((await fetch(`${proc.url}/health`)).status).toBe(200);
     proc.child.kill('SIGUSR2');
-    expect(await proc.waitForLine(/probe: /)).toMatch(/Reflect.getMetadata is undefined/);
+    expect(await proc.waitForLine(/probe: /)).toMatch(
+      /Reflect.getMetadata is undefined; loaded: \[\]/,
+    );
 
     const chain = await fetch(`${proc.url}/ca/chain.pem`);
     expect(chain.status).toBe(200);
     expect(await chain.text()).toMatch(/^-----BEGIN CERTIFICATE-----/);
     proc.child.kill('SIGUSR2');
-    await proc.waitForLine(/probe: Reflect.getMetadata is function/);
+    expect(await proc.waitForLine(/probe: Reflect.getMetadata is function/)).toMatch(
+      /loaded: \[.*@peculiar\/x509.*\]/,
+    );
+  }, 60_000);
+
+  it('refuses to build when a package meant to load on first use is imported at start', () => {
+    const entry = join(outDir, 'eager-entry.ts');
+    writeFileSync(entry, "import 'nodemailer';\n");
+    let stderr = '';
+    try {
+      execFileSync(
+        process.execPath,
+        ['appliance/scripts/bundle-server.mjs', join(outDir, 'eager', 'main.js'), entry],
+        {
+          cwd: root,
+          stdio: 'pipe',
+        },
+      );
+    } catch (err) {
+      stderr = String((err as { stderr?: Buffer }).stderr);
+    }
+    expect(stderr).toMatch(
+      /meant to load on first use is imported at start: .*eager-entry\.ts -> nodemailer/,
+    );
   }, 60_000);
 });

@@ -13,13 +13,14 @@ export function nameKey(name: string): string {
       .normalize('NFKD')
       .replace(/\p{M}+/gu, '')
       .toLocaleLowerCase('en')
-      // Letters that NFKD does not decompose.
-      .replace(/ß/g, 'ss')
-      .replace(/ø/g, 'o')
-      .replace(/æ/g, 'ae')
-      .replace(/œ/g, 'oe')
-      .replace(/ł/g, 'l')
-      .replace(/đ/g, 'd')
+      // Letters that NFKD does not decompose: ß ø æ œ ł đ. Written as escapes so that the
+      // bundled service stays ASCII (a one-byte string for V8, decoded in a fraction of the time).
+      .replace(/\u00df/g, 'ss')
+      .replace(/\u00f8/g, 'o')
+      .replace(/\u00e6/g, 'ae')
+      .replace(/\u0153/g, 'oe')
+      .replace(/\u0142/g, 'l')
+      .replace(/\u0111/g, 'd')
       .split(/[^\p{L}\p{N}]+/u)
       .filter((part) => part.length > 0)
       .sort()

@@ -5,7 +5,8 @@
  *
  * Contract (for whoever registers a job):
  * - `register({ name, due, run })` before `start()`. Names are unique and stable: the last run
- *   is stored under the name, so renaming a job makes it run as if it never had.
+ *   is stored under the name, so renaming a job makes it run as if it never had. register()
+ *   refuses a malformed rule; start() refuses an unknown time zone before anything runs.
  * - `due` is `{ kind: 'interval', everyMs }` (due `everyMs` after its last run) or
  *   `{ kind: 'daily', at: 'HH:MM', timeZone }` (due at the first such wall-clock time in that
  *   IANA zone after its last run; core/scheduler/due-rule.ts). A job that never ran is due at
@@ -29,7 +30,13 @@
  *   timer is unref'd: it never keeps the process alive. `stop()` disarms it and waits for a
  *   run in progress. Runs never overlap.
  */
-import { checkDueRule, isDue, nextDueAt, type DueRule } from '../../core/scheduler/due-rule.js';
+import {
+  checkDueRule,
+  checkDueRuleShape,
+  isDue,
+  nextDueAt,
+  type DueRule,
+} from '../../core/scheduler/due-rule.js';
 import type { ScheduledJobRecord } from '../../core/scheduler/scheduled-job-store.js';
 import type { Clock } from '../../core/ports.js';
 import type { Store, StoreTx } from '../../core/store-ports.js';
@@ -73,7 +80,9 @@ export class DurableScheduler {
   register(job: ScheduledJob): void {
     if (this.jobs.some((j) => j.name === job.name))
       throw new Error(`a scheduled job named ${job.name} is already registered`);
-    checkDueRule(job.due);
+    // The time zone is checked by start(), which the service calls once it listens: loading
+    // the zone database is not worth delaying the kiosk's first screen for.
+    checkDueRuleShape(job.due);
     this.jobs.push(job);
   }
 
@@ -109,7 +118,9 @@ export class DurableScheduler {
     }
   }
 
+  /** Refuses a job whose time zone is unknown (nothing has run then); runs what is due. */
   async start(): Promise<JobRunReport[]> {
+    for (const job of this.jobs) checkDueRule(job.due);
     this.started = true;
     const reports = await this.runDue();
     this.arm();

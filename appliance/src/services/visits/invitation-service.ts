@@ -7,7 +7,6 @@
  * visit: the expected visit created with it becomes the arrived one. The short code is the
  * visitor's credential, so only its SHA-256 is stored (like a walk-up status code).
  */
-import QRCode from 'qrcode';
 import {
   ConflictError,
   ForbiddenError,
@@ -126,6 +125,8 @@ export class InvitationService {
     if (lastDay < today) throw new InvalidInputError('the invitation’s days are over already');
     const code = newStatusCode(this.deps.random);
     const qrPayload = `${INVITATION_QR_PREFIX}${code}`;
+    // The QR library loads on the first invitation, not at every start of the service.
+    const { default: QRCode } = await import('qrcode');
     const qrPng = new Uint8Array(
       await QRCode.toBuffer(qrPayload, { errorCorrectionLevel: 'M', margin: 2, width: 480 }),
     );

@@ -183,6 +183,16 @@ describe('durable scheduler', () => {
     ).toThrow(/HH:MM/);
   });
 
+  it('refuses to start with a job in an unknown time zone, before any job runs', async () => {
+    const windows: JobWindow[] = [];
+    const s = scheduler();
+    s.register(auditingJob('first', { kind: 'interval', everyMs: 60_000 }, windows));
+    s.register(auditingJob('z', { kind: 'daily', at: '03:00', timeZone: 'Mars/Olympus' }, []));
+    await expect(s.start()).rejects.toThrow(/unknown time zone "Mars\/Olympus"/);
+    expect(windows).toEqual([]);
+    await s.stop();
+  });
+
   it('never overlaps runs: a second runDue waits for the first', async () => {
     let active = 0;
     let maxActive = 0;
