@@ -63,6 +63,8 @@ function packageVersion(): string {
 }
 
 const VERSION = packageVersion();
+/** How long after the listener is up the scheduler and the notification queue start. */
+const HOUSEKEEPING_DELAY_MS = 1_000;
 /** Below the unit's TimeoutStopSec=30 (systemd/cardkiosk.service), with room to exit. */
 const STOP_DEADLINE_MS = 25_000;
 
@@ -271,10 +273,21 @@ async function main(): Promise<void> {
   else await passcodeFile.deleteIfChanged(store);
   const address = await appliance.app.listen({ host: config.http.host, port: config.http.port });
   log.info({ address }, 'cardkiosk ready');
-  // After listen: a long catch-up after downtime must not delay the kiosk's first screen.
-  await appliance.scheduler.start();
-  // Host notifications waiting from before the restart go out now, then as they fall due.
-  appliance.services.visiting.notifications.start();
+  // Housekeeping starts a moment after the listener, so that the kiosk's first page and API
+  // calls are answered first: a catch-up after downtime (or the time-zone database, loaded for
+  // the first daily job) would otherwise hold them up on a Pi's slow core.
+  const housekeeping = setTimeout(() => {
+    appliance.scheduler.start().catch((err: unknown) => {
+      // A job that cannot be scheduled (an unknown time zone) is a configuration error: stop,
+      // as a failed start does, so that systemd and the journal show it.
+      process.stderr.write(
+        `cardkiosk failed to start its scheduled jobs: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      process.exit(1);
+    });
+    // Host notifications waiting from before the restart go out now, then as they fall due.
+    appliance.services.visiting.notifications.start();
+  }, HOUSEKEEPING_DELAY_MS);
   const watchdog = await tellSystemdReady(address, log);
 
   let stopping = false;
@@ -288,6 +301,7 @@ async function main(): Promise<void> {
       log.error({ deadlineMs: STOP_DEADLINE_MS }, 'cardkiosk did not stop in time; exiting');
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
+    clearTimeout(housekeeping);
     watchdog?.stop();
     await notifier?.stopping().catch(() => {});
     await appliance.close();

@@ -94,8 +94,10 @@ export class SqliteStore implements Store {
     const conn = await SqliteConnection.open(file);
     await migrate(conn, MIGRATIONS);
     const store = new SqliteStore(conn, options);
-    // One probe at open, so the first /health already knows and writes nothing.
-    await store.probe();
+    // One probe at open, so the first /health already knows and writes nothing. Not awaited:
+    // its commit (on a new WAL, a header and a frame, each with an fsync) overlaps the rest of
+    // the start; whoever asks for writability meanwhile shares it.
+    void store.isWritable();
     return store;
   }
 

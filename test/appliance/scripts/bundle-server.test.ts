@@ -54,6 +54,10 @@ describe('the bundled service', () => {
     expect(await docs.text()).toContain('swagger');
     const spec = (await (await fetch(`${proc.url}/docs/json`)).json()) as { paths: object };
     expect(Object.keys(spec.paths)).toContain('/health');
+    // yaml is one of the bundle's deferred requires: loaded here, on the first use.
+    const yamlSpec = await fetch(`${proc.url}/docs/yaml`);
+    expect(yamlSpec.status).toBe(200);
+    expect(await yamlSpec.text()).toMatch(/^openapi: 3\./m);
     expect((await fetch(`${proc.url}/`)).status).toBeLessThan(500);
 
     const admin = new HttpSession(proc.url);
@@ -83,7 +87,8 @@ describe('the bundled service', () => {
       probe,
       `process.on('SIGUSR2', () => {
   const lazy = new Set(Object.keys(require.cache).map((f) => /node_modules\\/(@peculiar\\/[^/]+|qrcode|nodemailer)\\//.exec(f)?.[1]).filter(Boolean));
-  process.stdout.write('probe: Reflect.getMetadata is ' + typeof Reflect.getMetadata + '; loaded: [' + [...lazy].sort().join(' ') + ']\\n');
+  const builtins = process.moduleLoadList.map((m) => /^NativeModule (https|http2|tls)$/.exec(m)?.[1]).filter(Boolean);
+  process.stdout.write('probe: Reflect.getMetadata is ' + typeof Reflect.getMetadata + '; loaded: [' + [...lazy].sort().join(' ') + ']; builtins: [' + builtins.sort().join(' ') + ']\\n');
 });
 `,
     );
@@ -94,8 +99,9 @@ describe('the bundled service', () => {
     ]);
     expect((await fetch(`${proc.url}/health`)).status).toBe(200);
     proc.child.kill('SIGUSR2');
+    // Nor the https, http2 and tls modules that Fastify requires for servers it does not make.
     expect(await proc.waitForLine(/probe: /)).toMatch(
-      /Reflect.getMetadata is undefined; loaded: \[\]/,
+      /Reflect.getMetadata is undefined; loaded: \[\]; builtins: \[\]/,
     );
 
     const chain = await fetch(`${proc.url}/ca/chain.pem`);

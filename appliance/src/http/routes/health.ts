@@ -1,6 +1,7 @@
 /** GET /health: which driver each device uses, their state, and whether the database takes writes. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { HealthReport } from '../../services/device-status-service.js';
 import type { AppServices } from '../app-services.js';
 import { SyncStatusSchema } from './sync.js';
 
@@ -34,6 +35,35 @@ function nullableNotUnion<T extends TSchema>(schema: T): T {
   ) as unknown as T;
 }
 
+export const HealthReportSchema = nullableNotUnion(
+  Type.Object({
+    status: Type.String(),
+    version: Type.String(),
+    database: Type.Object({ writable: Type.Boolean() }),
+    devices: Type.Object({
+      printer: Type.Object({ driver: Type.String(), status: Loose }),
+      encoder: Type.Object({ driver: Type.String(), status: Loose }),
+      leds: Type.Object({ driver: Type.String(), pattern: Type.String() }),
+    }),
+    production: Type.Object({
+      pending: Type.Integer(),
+      current: Type.Union([Type.String(), Type.Null()]),
+      spoiledCards: Type.Integer(),
+    }),
+    outbox: Type.Object({ pending: Type.Integer() }),
+    sync: Type.Union([SyncStatusSchema, Type.Null()]),
+  }),
+);
+
+/**
+ * The JSON of each report. A report is reused for up to a second (DeviceStatusService), and so
+ * is its JSON; sent as a string, it passes no serializer, so none is compiled either (building
+ * fast-json-stringify's serializer for this schema was most of the first /health after a start).
+ * The report is assembled field by field in DeviceStatusService, so JSON.stringify writes
+ * exactly the schema's fields (test/http/lazy-schema-compilers.test.ts checks it).
+ */
+const reportJson = new WeakMap<HealthReport, string>();
+
 export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> = async (
   app,
   { services },
@@ -48,32 +78,23 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: AppServices }> 
         tags: ['device'],
         summary: 'Device health',
         response: {
-          200: nullableNotUnion(
-            Type.Object({
-              status: Type.String(),
-              version: Type.String(),
-              database: Type.Object({ writable: Type.Boolean() }),
-              devices: Type.Object({
-                printer: Type.Object({ driver: Type.String(), status: Loose }),
-                encoder: Type.Object({ driver: Type.String(), status: Loose }),
-                leds: Type.Object({ driver: Type.String(), pattern: Type.String() }),
-              }),
-              production: Type.Object({
-                pending: Type.Integer(),
-                current: Type.Union([Type.String(), Type.Null()]),
-                spoiledCards: Type.Integer(),
-              }),
-              outbox: Type.Object({ pending: Type.Integer() }),
-              sync: Type.Union([SyncStatusSchema, Type.Null()]),
-            }),
-          ),
-          503: Type.Ref('Error'),
+          200: HealthReportSchema,
+          // The same report: the database does not take writes.
+          503: HealthReportSchema,
         },
       },
     },
     async (_request, reply) => {
       const report = await services.status.health();
-      return reply.status(report.database.writable ? 200 : 503).send(report);
+      let json = reportJson.get(report);
+      if (json === undefined) {
+        json = JSON.stringify(report);
+        reportJson.set(report, json);
+      }
+      return reply
+        .status(report.database.writable ? 200 : 503)
+        .type('application/json; charset=utf-8')
+        .send(json as never); // already JSON: Fastify sends a string as it is
     },
   );
 };
