@@ -263,7 +263,6 @@ export const en = {
   'cards.idType.digital': 'Digital ID',
   'cards.reason.lost': 'Lost',
   'cards.reason.stolen': 'Stolen',
-  'cards.reason.returned': 'Returned',
   'cards.reason.damaged': 'Damaged',
   'cardStatus.generated': 'Generated',
   'cardStatus.produced': 'Produced',

@@ -266,7 +266,6 @@ export const nl: Catalog = {
   'cards.idType.digital': 'Digitale ID',
   'cards.reason.lost': 'Verloren',
   'cards.reason.stolen': 'Gestolen',
-  'cards.reason.returned': 'Ingeleverd',
   'cards.reason.damaged': 'Beschadigd',
   'cardStatus.generated': 'Aangemaakt',
   'cardStatus.produced': 'Geproduceerd',

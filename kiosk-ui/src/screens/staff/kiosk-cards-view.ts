@@ -1,8 +1,8 @@
 /**
  * Cards: find one by its number (typed on a digit keypad) or list the newest, filtered by
- * status, with what staff need to recognise it; and revoke a lost, stolen, returned or damaged
- * card. The server decides whether a card can be revoked and by whom: this view offers the
- * four reasons on every card and shows the answer, a refusal in the server's own words.
+ * status, with what staff need to recognise it; and revoke a lost, stolen or damaged card.
+ * The server decides whether a card can be revoked and by whom: this view offers the three
+ * reasons on every card and shows the answer, a refusal in the server's own words.
  * Below it, the card's life (kiosk-card-lifecycle): hold, links, history and the lifecycle
  * actions the signed-in roles may take, PIN unblock and change on the holder's keypad included.
  */
@@ -40,10 +40,15 @@ const STATUSES: Record<CardStatus, true> = {
   expired: true,
   cancelled: true,
 };
-const REASONS: Record<CardRevocationReason, true> = {
+/**
+ * The revocation reasons offered here. A returned card is not among them: returning is a
+ * lifecycle action (security staff only), which the card's lifecycle panel below offers to
+ * those who may take it.
+ */
+type OfferedReason = Exclude<CardRevocationReason, 'returned'>;
+const REASONS: Record<OfferedReason, true> = {
   lost: true,
   stolen: true,
-  returned: true,
   damaged: true,
 };
 
@@ -96,7 +101,7 @@ export class KioskCardsView extends LocalizedElement {
   @state() private holders: ReadonlyMap<string, string> = new Map();
   @state() private selected: Card | null = null;
   /** The reason whose confirmation is open. */
-  @state() private reason: CardRevocationReason | null = null;
+  @state() private reason: OfferedReason | null = null;
   @state() private outcome = '';
   @state() private revokeError = '';
   @state() private error = '';
@@ -366,7 +371,7 @@ export class KioskCardsView extends LocalizedElement {
       <h3>${t('cards.revokeTitle')}</h3>
       <p id="reasons-lead">${t('cards.revokeLead')}</p>
       <div class="row reasons" role="group" aria-labelledby="reasons-lead">
-        ${(Object.keys(REASONS) as CardRevocationReason[]).map(
+        ${(Object.keys(REASONS) as OfferedReason[]).map(
           (r) =>
             html`<button
               type="button"
