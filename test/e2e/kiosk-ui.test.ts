@@ -359,6 +359,10 @@ describe('kiosk UI in Chromium', () => {
         const selected = view.locator(`[data-selected="${card.id}"]`);
         await selected.getByText('Lena Lost').waitFor();
         expect(await selected.locator('[data-field="status"]').textContent()).toBe('Produced');
+        // Returning a card is a lifecycle action (the panel below), not a revocation reason.
+        expect(
+          (await selected.locator('.reasons button').allTextContents()).map((x) => x.trim()),
+        ).toEqual(['Lost', 'Stolen', 'Damaged']);
         await checkScreen(desk, '21-staff-cards');
 
         await selected.getByRole('button', { name: 'Lost', exact: true }).click();
