@@ -18,6 +18,8 @@ export interface CardIdentity {
   guid: string;
   /** CHUID FASC-N, hex. */
   fascn: string;
+  /** CHUID expiration date, 'YYYY-MM-DD'. */
+  expiry: string;
 }
 
 export async function readCardIdentityOnCard(transport: ApduTransport): Promise<CardIdentity> {
@@ -34,5 +36,9 @@ export async function readCardIdentityOnCard(transport: ApduTransport): Promise<
   } catch {
     throw new DeviceError('CARD_NOT_SUPPORTED', 'the card in the encoder has an unreadable CHUID');
   }
-  return { guid: toHex(chuid.guid).toLowerCase(), fascn: toHex(chuid.fascn).toLowerCase() };
+  return {
+    guid: toHex(chuid.guid).toLowerCase(),
+    fascn: toHex(chuid.fascn).toLowerCase(),
+    expiry: `${chuid.expiry.slice(0, 4)}-${chuid.expiry.slice(4, 6)}-${chuid.expiry.slice(6, 8)}`,
+  };
 }

@@ -7,10 +7,13 @@
  *   signature below; first, so a wrong PIN changes nothing) → generate a new key in 9A (the
  *   old key is gone from here on) → the CA issues a certificate for it (proof of possession:
  *   the card signs the CA's challenge with the new key)
- *   → write the 9A certificate → rewrite the Security Object (it hashes the 9A container) →
- *   read back the certificate and check its key is the one the card generated.
+ *   → write the 9A certificate → rewrite the CHUID with the renewed expiry date (its issuer
+ *   signature covers that date, so it is signed again) → rewrite the Security Object (it
+ *   hashes the CHUID and the 9A container) → read back the certificate and check its key is
+ *   the one the card generated.
  *
- * The CHUID, CCC, PIN, PUK and management key stay as they are. Errors as personalisation:
+ * The CHUID keeps its FASC-N, GUID and cardholder UUID (the card is the same card); the CCC,
+ * PIN, PUK and management key stay as they are. Errors as personalisation:
  * CARD_MISMATCH (another card), CARD_WRONG_SECRET / CARD_SECRET_BLOCKED (the holder's PIN),
  * CARD_ERROR (a step refused, named), CARD_VERIFY_FAILED (read-back); errors from
  * `issueCertificate` pass through. The PIN never reaches an error message.
@@ -36,8 +39,12 @@ import {
   CONTAINER_ID,
   KEY_REF,
   OBJECT_TAG,
+  chuidExpiry,
+  chuidSignedContent,
   decodeCertificateContainer,
+  decodeChuid,
   encodeCertificateContainer,
+  encodeChuid,
   encodeSecurityObject,
 } from './piv-objects.js';
 import type {
@@ -60,8 +67,13 @@ export interface DigitalIdRenewalRequest {
   /** The holder's PIN, for the one signature that proves the new key to the CA. */
   pin: string;
   digital: DigitalIdPersonalization;
-  /** Re-signs the Security Object over the CHUID, CCC and the new certificate. */
+  /** Re-signs the CHUID and the Security Object over the CHUID, CCC and the new certificate. */
   contentSigner?: CardObjectSigner;
+  /**
+   * The renewed card's expiry date, 'YYYY-MM-DD', written into the CHUID (SP 800-73-4 Part 1
+   * §3.1.2: the CHUID's expiration date is the card's); without it the CHUID stays as it is.
+   */
+  expiryDate?: string;
 }
 
 export interface DigitalIdRenewalResult {
@@ -78,6 +90,20 @@ function named(step: string, error: unknown): unknown {
   if (error instanceof CardStatusError)
     return new DeviceError('CARD_ERROR', `${step}: ${error.message}`, { cause: error });
   return error;
+}
+
+/** The card's CHUID with another expiry date, signed again when a signer is given. */
+async function chuidWithExpiry(
+  current: Uint8Array,
+  expiryDate: string,
+  signer: CardObjectSigner | undefined,
+): Promise<Uint8Array> {
+  const { issuerSignature: _old, ...fields } = decodeChuid(current);
+  const renewed = { ...fields, expiry: chuidExpiry(expiryDate) };
+  const issuerSignature = signer
+    ? await signer.signChuid(chuidSignedContent(renewed))
+    : new Uint8Array(0);
+  return encodeChuid({ ...renewed, issuerSignature });
 }
 
 export async function renewDigitalIdOnCard(
@@ -136,10 +162,14 @@ export async function renewDigitalIdOnCard(
   const container = encodeCertificateContainer(issued);
   try {
     await channel.call(putData(OBJECT_TAG.CERT_PIV_AUTHENTICATION, container), 'PUT DATA 9A');
+    let chuid = parseGetDataReply(await channel.call(getData(OBJECT_TAG.CHUID), 'GET CHUID'));
+    if (request.expiryDate !== undefined) {
+      chuid = await chuidWithExpiry(chuid, request.expiryDate, request.contentSigner);
+      await channel.call(putData(OBJECT_TAG.CHUID, chuid), 'PUT DATA CHUID');
+    }
     if (request.contentSigner) {
-      // The Security Object hashes the 9A container (data group 3): the old one no longer
-      // matches, so it is signed again over what the card now holds.
-      const chuid = parseGetDataReply(await channel.call(getData(OBJECT_TAG.CHUID), 'GET CHUID'));
+      // The Security Object hashes the CHUID (data group 1) and the 9A container (data group
+      // 3): the old one no longer matches, so it is signed again over what the card now holds.
       const ccc = parseGetDataReply(
         await channel.call(getData(OBJECT_TAG.CARD_CAPABILITY_CONTAINER), 'GET CCC'),
       );

@@ -143,7 +143,7 @@ export class FakePivEncoder implements PivEncoder {
   async readCardIdentity(): Promise<CardIdentity> {
     const chip = this.chipInReader === undefined ? this.chips.at(-1) : this.chipInReader;
     if (!chip) throw new DeviceError('CARD_REMOVED', 'no card in the encoder');
-    return { guid: Buffer.from(chip.guid).toString('hex'), fascn: '' };
+    return { guid: Buffer.from(chip.guid).toString('hex'), fascn: '', expiry: chip.expiryDate };
   }
 
   /** Certificates renewals wrote, by chip GUID (hex), newest last. */
@@ -168,6 +168,7 @@ export class FakePivEncoder implements PivEncoder {
     });
     const guid = request.expectedGuid.toLowerCase();
     this.renewed.set(guid, [...(this.renewed.get(guid) ?? []), certificateDer]);
+    if (request.expiryDate !== undefined) chip.expiryDate = request.expiryDate;
     return { certificateDer, apdusExchanged: 0 };
   }
 

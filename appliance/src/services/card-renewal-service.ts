@@ -168,6 +168,8 @@ export class CardRenewalService {
         managementKey: this.deps.managementKeyFor(card.cardNumber),
         pin,
         contentSigner,
+        // The chip's CHUID says when the card expires: the renewed date, as the record's.
+        expiryDate: validUntil,
         digital: {
           algorithm: this.deps.keyAlgorithm,
           issueCertificate: async (req) => {

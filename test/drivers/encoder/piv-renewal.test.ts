@@ -34,6 +34,7 @@ describe('same-chip renewal on the emulated card', () => {
       pin: request.pin,
       digital: ca.digital('renewed holder'),
       contentSigner: request.contentSigner!,
+      expiryDate: '2036-05-31',
     };
     const issuedBefore = ca.issued.length;
 
@@ -58,8 +59,13 @@ describe('same-chip renewal on the emulated card', () => {
       false,
     );
     expect(keyOf(renewed.certificateDer)).not.toBe(keyOf(produced.certificateDer!));
-    // The PIN and the CHUID stay: the card still names itself and a PIN change still works.
-    await expect(encoder.readCardIdentity()).resolves.toMatchObject({ guid });
+    // The PIN and the CHUID's GUID stay: the card still names itself (now with the renewed
+    // expiry date) and a PIN change still works.
+    expect(request.expiryDate).not.toBe('2036-05-31');
+    await expect(encoder.readCardIdentity()).resolves.toMatchObject({
+      guid,
+      expiry: '2036-05-31',
+    });
     await expect(
       encoder.changePin({ expectedGuid: guid, currentPin: request.pin, newPin: '135790' }),
     ).resolves.toMatchObject({ apdusExchanged: expect.any(Number) });

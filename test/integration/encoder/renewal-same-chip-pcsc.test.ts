@@ -6,12 +6,17 @@
  * and the CRL lists the old serial as superseded. A card other than the one named is refused.
  * Run under `flock /tmp/cardkiosk-pcscd.lock`.
  */
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscPivEncoder } from '../../../drivers/encoder/pcsc-piv-encoder.js';
+import {
+  chuidSignedContentOf,
+  decodeChuid,
+  decodeSecurityObject,
+} from '../../../drivers/encoder/piv-objects.js';
 import { SimulatedPivCard } from '../../../drivers/encoder/simulated-piv-card.js';
 import { VpcdClient } from '../../../drivers/encoder/vpcd-client.js';
 import { createSimulatedCardPrinter } from '../../../drivers/printer/index.js';
@@ -167,6 +172,74 @@ describe.skipIf(Boolean(unavailable))('same-chip renewal on the real PC/SC path'
     ]);
     expect(verified.status, verified.stderr + verified.stdout).toBe(0);
     expect(verified.stdout).toContain(': OK');
+
+    // The CHUID now carries the renewed expiry date, its signature (made again over it)
+    // verifies with OpenSSL, and the Security Object, signed again, hashes the CHUID, CCC and
+    // 9A container the card now holds.
+    const chainFile = join(dir, 'chain.pem');
+    const readObject = async (id: string, name: string): Promise<Uint8Array> => {
+      const read = await yk(
+        '-a',
+        'read-object',
+        `--id=${id}`,
+        '--format=binary',
+        '-o',
+        join(dir, name),
+      );
+      expect(read.status, read.stderr).toBe(0);
+      return new Uint8Array(readFileSync(join(dir, name)));
+    };
+    const chuidContent = await readObject('0x5fc102', 'chuid.bin');
+    const chuid = decodeChuid(chuidContent);
+    expect(chuid.expiry).toBe(after.validUntil.replace(/-/g, ''));
+    expect(after.validUntil > before.validUntil).toBe(true);
+    writeFileSync(join(dir, 'chuid-signed.bin'), chuidSignedContentOf(chuidContent));
+    writeFileSync(join(dir, 'chuid-sig.der'), chuid.issuerSignature);
+    const cmsVerify = (args: string[]) =>
+      runTool('openssl', [
+        'cms',
+        '-verify',
+        '-inform',
+        'DER',
+        '-binary',
+        '-CAfile',
+        chainFile,
+        '-purpose',
+        'any',
+        '-attime',
+        String(Math.floor(clock.now().getTime() / 1000)),
+        ...args,
+      ]);
+    const chuidVerified = await cmsVerify([
+      '-in',
+      join(dir, 'chuid-sig.der'),
+      '-content',
+      join(dir, 'chuid-signed.bin'),
+      '-out',
+      '/dev/null',
+    ]);
+    expect(chuidVerified.status, chuidVerified.stderr).toBe(0);
+    const so = decodeSecurityObject(await readObject('0x5fc106', 'so.bin'));
+    writeFileSync(join(dir, 'so.der'), so.signedData);
+    const soVerified = await cmsVerify(['-in', join(dir, 'so.der'), '-out', join(dir, 'lds.der')]);
+    expect(soVerified.status, soVerified.stderr).toBe(0);
+    const lds = await runTool('openssl', [
+      'asn1parse',
+      '-inform',
+      'DER',
+      '-in',
+      join(dir, 'lds.der'),
+    ]);
+    const hashes = [...lds.stdout.matchAll(/OCTET STRING\s+\[HEX DUMP\]:([0-9A-F]+)/g)].map(
+      (m) => m[1],
+    );
+    const sha = (bytes: Uint8Array): string =>
+      createHash('sha256').update(bytes).digest('hex').toUpperCase();
+    expect(hashes).toEqual([
+      sha(chuidContent),
+      sha(await readObject('0x5fc107', 'ccc.bin')),
+      sha(await readObject('0x5fc105', 'cert.bin')),
+    ]);
 
     // The old certificate is on the CRL as superseded; the new one is not.
     const crl = await readServedCrl(t, dir);
