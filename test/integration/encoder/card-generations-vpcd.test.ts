@@ -15,7 +15,7 @@
  */
 import 'reflect-metadata';
 import { X509Certificate as PeculiarCertificate } from '@peculiar/x509';
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +23,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscPivEncoder } from '../../../drivers/encoder/pcsc-piv-encoder.js';
 import type { PersonalizationRequest } from '../../../drivers/encoder/piv-encoder.js';
-import {
-  chuidSignedContentOf,
-  decodeChuid,
-  decodeSecurityObject,
-} from '../../../drivers/encoder/piv-objects.js';
 import { decodeTlvs, toHex } from '../../../drivers/encoder/apdu-codec.js';
 import {
   buildAttestationStatement,
@@ -57,6 +52,11 @@ import {
   runTool,
   stopPcscd,
 } from '../../support/pcscd.js';
+import {
+  opensslSecurityObject,
+  opensslVerifyChuid,
+  sha256Upper,
+} from '../../support/piv-object-checks.js';
 
 const READER = 'Virtual PCD 00 00';
 const CARD_EVENT_TIMEOUT_MS = 8_000;
@@ -230,64 +230,25 @@ describe
 
           // The CHUID's signature, read back by yubico-piv-tool, verifies with OpenSSL.
           const chuidContent = await readObject('0x5fc102', join(dir, 'chuid.bin'));
-          const chuid = decodeChuid(chuidContent);
-          writeFileSync(join(dir, 'chuid-signed.bin'), chuidSignedContentOf(chuidContent));
-          writeFileSync(join(dir, 'chuid-sig.der'), chuid.issuerSignature);
-          const chuidVerify = await runTool('openssl', [
-            'cms',
-            '-verify',
-            '-inform',
-            'DER',
-            '-in',
-            join(dir, 'chuid-sig.der'),
-            '-content',
-            join(dir, 'chuid-signed.bin'),
-            '-binary',
-            '-CAfile',
-            chainFile,
-            '-purpose',
-            'any',
-            '-out',
-            '/dev/null',
-          ]);
+          const chuidVerify = await opensslVerifyChuid(dir, chuidContent, chainFile);
           expect(chuidVerify.status, chuidVerify.stderr).toBe(0);
           expect(chuidVerify.stderr).toMatch(/Verification successful/);
 
           // The Security Object verifies and its hashes are those of the card's objects.
-          const so = decodeSecurityObject(await readObject('0x5fc106', join(dir, 'so.bin')));
-          writeFileSync(join(dir, 'so.der'), so.signedData);
-          const soVerify = await runTool('openssl', [
-            'cms',
-            '-verify',
-            '-inform',
-            'DER',
-            '-in',
-            join(dir, 'so.der'),
-            '-binary',
-            '-CAfile',
+          const so = await opensslSecurityObject(
+            dir,
+            await readObject('0x5fc106', join(dir, 'so.bin')),
             chainFile,
-            '-purpose',
-            'any',
-            '-out',
-            join(dir, 'lds.der'),
-          ]);
-          expect(soVerify.status, soVerify.stderr).toBe(0);
-          const lds = await runTool('openssl', [
-            'asn1parse',
-            '-inform',
-            'DER',
-            '-in',
-            join(dir, 'lds.der'),
-          ]);
-          const hashes = [...lds.stdout.matchAll(/OCTET STRING\s+\[HEX DUMP\]:([0-9A-F]+)/g)].map(
-            (m) => m[1],
           );
-          const sha = (bytes: Uint8Array): string =>
-            createHash('sha256').update(bytes).digest('hex').toUpperCase();
+          expect(so.verify.status, so.verify.stderr).toBe(0);
           const ccc = await readObject('0x5fc107', join(dir, 'ccc.bin'));
           const cert = await readObject('0x5fc105', join(dir, 'cert.bin'));
-          expect(hashes).toEqual([sha(chuidContent), sha(ccc), sha(cert)]);
-          expect(so.mapping.map((m) => m.containerId)).toEqual([0x3000, 0xdb00, 0x0101]);
+          expect(so.hashes).toEqual([
+            sha256Upper(chuidContent),
+            sha256Upper(ccc),
+            sha256Upper(cert),
+          ]);
+          expect(so.containerIds).toEqual([0x3000, 0xdb00, 0x0101]);
 
           // The certificate on the card certifies the key the card generated.
           const certificateDer = decodeTlvs(cert).find((t) => t.tag === 0x70)!.value;

@@ -6,17 +6,13 @@
  * and the CRL lists the old serial as superseded. A card other than the one named is refused.
  * Run under `flock /tmp/cardkiosk-pcscd.lock`.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscPivEncoder } from '../../../drivers/encoder/pcsc-piv-encoder.js';
-import {
-  chuidSignedContentOf,
-  decodeChuid,
-  decodeSecurityObject,
-} from '../../../drivers/encoder/piv-objects.js';
+import { decodeChuid } from '../../../drivers/encoder/piv-objects.js';
 import { SimulatedPivCard } from '../../../drivers/encoder/simulated-piv-card.js';
 import { VpcdClient } from '../../../drivers/encoder/vpcd-client.js';
 import { createSimulatedCardPrinter } from '../../../drivers/printer/index.js';
@@ -27,6 +23,11 @@ import {
   type TestApp,
 } from '../../support/build-test-app.js';
 import { VPCD_PORTS, ensurePcscd, requireTools, runTool, stopPcscd } from '../../support/pcscd.js';
+import {
+  opensslSecurityObject,
+  opensslVerifyChuid,
+  sha256Upper,
+} from '../../support/piv-object-checks.js';
 import { readServedCrl } from '../../support/served-crl.js';
 import { TestClock } from '../../support/test-clock.js';
 import { addPerson, crewFor, ok, post, produceCard } from '../../support/workflow-driver.js';
@@ -193,52 +194,19 @@ describe.skipIf(Boolean(unavailable))('same-chip renewal on the real PC/SC path'
     const chuid = decodeChuid(chuidContent);
     expect(chuid.expiry).toBe(after.validUntil.replace(/-/g, ''));
     expect(after.validUntil > before.validUntil).toBe(true);
-    writeFileSync(join(dir, 'chuid-signed.bin'), chuidSignedContentOf(chuidContent));
-    writeFileSync(join(dir, 'chuid-sig.der'), chuid.issuerSignature);
-    const cmsVerify = (args: string[]) =>
-      runTool('openssl', [
-        'cms',
-        '-verify',
-        '-inform',
-        'DER',
-        '-binary',
-        '-CAfile',
-        chainFile,
-        '-purpose',
-        'any',
-        '-attime',
-        String(Math.floor(clock.now().getTime() / 1000)),
-        ...args,
-      ]);
-    const chuidVerified = await cmsVerify([
-      '-in',
-      join(dir, 'chuid-sig.der'),
-      '-content',
-      join(dir, 'chuid-signed.bin'),
-      '-out',
-      '/dev/null',
-    ]);
+    const chuidVerified = await opensslVerifyChuid(dir, chuidContent, chainFile, clock.now());
     expect(chuidVerified.status, chuidVerified.stderr).toBe(0);
-    const so = decodeSecurityObject(await readObject('0x5fc106', 'so.bin'));
-    writeFileSync(join(dir, 'so.der'), so.signedData);
-    const soVerified = await cmsVerify(['-in', join(dir, 'so.der'), '-out', join(dir, 'lds.der')]);
-    expect(soVerified.status, soVerified.stderr).toBe(0);
-    const lds = await runTool('openssl', [
-      'asn1parse',
-      '-inform',
-      'DER',
-      '-in',
-      join(dir, 'lds.der'),
-    ]);
-    const hashes = [...lds.stdout.matchAll(/OCTET STRING\s+\[HEX DUMP\]:([0-9A-F]+)/g)].map(
-      (m) => m[1],
+    const so = await opensslSecurityObject(
+      dir,
+      await readObject('0x5fc106', 'so.bin'),
+      chainFile,
+      clock.now(),
     );
-    const sha = (bytes: Uint8Array): string =>
-      createHash('sha256').update(bytes).digest('hex').toUpperCase();
-    expect(hashes).toEqual([
-      sha(chuidContent),
-      sha(await readObject('0x5fc107', 'ccc.bin')),
-      sha(await readObject('0x5fc105', 'cert.bin')),
+    expect(so.verify.status, so.verify.stderr).toBe(0);
+    expect(so.hashes).toEqual([
+      sha256Upper(chuidContent),
+      sha256Upper(await readObject('0x5fc107', 'ccc.bin')),
+      sha256Upper(await readObject('0x5fc105', 'cert.bin')),
     ]);
 
     // The old certificate is on the CRL as superseded; the new one is not.
