@@ -1,7 +1,8 @@
 /**
  * Renewal of a Digital ID on its own chip, shared by the PC/SC encoder and the emulator:
  *
- *   select → read the CHUID GUID and refuse any other card → authenticate with the card's
+ *   select → read the CHUID GUID and refuse any other card → read the chip serial (for the
+ *   attestation check, as in production) → authenticate with the card's
  *   own management key (GENERATE ASYMMETRIC KEY PAIR needs the management key only, SP
  *   800-73-4 Part 2 §3.3.2, as production does) → verify the holder's PIN (for the one
  *   signature below; first, so a wrong PIN changes nothing) → generate a new key in 9A (the
@@ -25,7 +26,9 @@ import { CardStatusError, SW, bytesEqual } from './apdu-codec.js';
 import {
   generateKeyPair,
   getData,
+  getSerial,
   parseGetDataReply,
+  parseSerial,
   parseSignatureReply,
   publicKeyToSpki,
   putData,
@@ -112,6 +115,13 @@ export async function renewDigitalIdOnCard(
 ): Promise<DigitalIdRenewalResult> {
   const channel = new ApduChannel(transport);
   await selectAndCheckGuid(channel, request.expectedGuid);
+  // The chip's serial, as production reads it: a card that attests its serial (YubiKey 5) has
+  // its statement checked against it. A card without GET SERIAL (6D00) has none to check.
+  const serialReply = await channel.send(getSerial());
+  const chipSerial =
+    serialReply.sw === SW.OK && serialReply.data.length === 4
+      ? String(parseSerial(serialReply.data))
+      : undefined;
   if (!(await authenticateManagementKey(channel, request.managementKey)))
     throw new DeviceError(
       'CARD_ERROR',
@@ -138,6 +148,7 @@ export async function renewDigitalIdOnCard(
     await request.digital.issueCertificate({
       algorithm: request.digital.algorithm,
       publicKeySpkiDer: spki,
+      ...(chipSerial !== undefined ? { chipSerial } : {}),
       attest: async (): Promise<CardAttestation | undefined> => {
         try {
           return await readPivAuthenticationAttestation(channel);

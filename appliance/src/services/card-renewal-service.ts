@@ -180,6 +180,7 @@ export class CardRenewalService {
               algorithm: req.algorithm,
               publicKeySpkiDer: req.publicKeySpkiDer,
               signWithCardKey: req.signWithCardKey,
+              ...(req.chipSerial !== undefined ? { chipSerial: req.chipSerial } : {}),
               ...(req.attest ? { attest: req.attest } : {}),
               notBefore: clock.now(),
               notAfter: new Date(`${validUntil}T23:59:59.000Z`),

@@ -28,11 +28,20 @@ describe('same-chip renewal on the emulated card', () => {
     const request = testRequest({ digital: ca.digital('renewed holder') });
     const produced = await encoder.personalize(request);
     const guid = Buffer.from(request.guid).toString('hex');
+    // The CA is told the chip serial, as at production: an attesting card's statement names it.
+    const serials: (string | undefined)[] = [];
+    const digital = ca.digital('renewed holder');
     const renewal = {
       expectedGuid: guid,
       managementKey: request.managementKey,
       pin: request.pin,
-      digital: ca.digital('renewed holder'),
+      digital: {
+        ...digital,
+        issueCertificate: (req: Parameters<typeof digital.issueCertificate>[0]) => {
+          serials.push(req.chipSerial);
+          return digital.issueCertificate(req);
+        },
+      },
       contentSigner: request.contentSigner!,
       expiryDate: '2036-05-31',
     };
@@ -55,6 +64,8 @@ describe('same-chip renewal on the emulated card', () => {
 
     const renewed = await encoder.renewDigitalId(renewal);
     expect(ca.issued.length).toBe(issuedBefore + 1);
+    expect(serials).toEqual([produced.chipSerial]);
+    expect(produced.chipSerial).toMatch(/^\d+$/);
     expect(Buffer.from(renewed.certificateDer).equals(Buffer.from(produced.certificateDer!))).toBe(
       false,
     );
