@@ -40,7 +40,7 @@ import type {
   CertificateRevocation,
   Logger,
 } from './ports.js';
-import { certificateHolder, NO_CA_REASON } from './production-service.js';
+import { cardCertificateRequest, NO_CA_REASON } from './production-service.js';
 
 const PIN_PATTERN = /^\d{6,8}$/;
 
@@ -173,18 +173,12 @@ export class CardRenewalService {
         digital: {
           algorithm: this.deps.keyAlgorithm,
           issueCertificate: async (req) => {
-            const cert = await issuer.issue({
-              cardNumber: card.cardNumber,
-              cardType: card.cardType,
-              holder: certificateHolder(person),
-              algorithm: req.algorithm,
-              publicKeySpkiDer: req.publicKeySpkiDer,
-              signWithCardKey: req.signWithCardKey,
-              ...(req.chipSerial !== undefined ? { chipSerial: req.chipSerial } : {}),
-              ...(req.attest ? { attest: req.attest } : {}),
-              notBefore: clock.now(),
-              notAfter: new Date(`${validUntil}T23:59:59.000Z`),
-            });
+            const cert = await issuer.issue(
+              cardCertificateRequest(card, person, req, {
+                notBefore: clock.now(),
+                notAfter: new Date(`${validUntil}T23:59:59.000Z`),
+              }),
+            );
             // Durable before the certificate goes to the card (step 2 of the header).
             await store.transaction((tx) =>
               tx.cardLifecycle.setRenewal({

@@ -9,7 +9,11 @@
 import { DeviceError } from '../../../drivers/errors.js';
 import type { CardPrinter } from '../../../drivers/printer/card-printer.js';
 import { PrinterFaultError, PrinterRefusedError } from '../../../drivers/printer/card-printer.js';
-import type { KeyAlgorithm, PivEncoder } from '../../../drivers/encoder/piv-encoder.js';
+import type {
+  CertificateRequestFromCard,
+  KeyAlgorithm,
+  PivEncoder,
+} from '../../../drivers/encoder/piv-encoder.js';
 import type { Clock } from '../core/ports.js';
 import type { CardRecord, PersonRecord, RequestRecord } from '../core/records.js';
 import { SYSTEM_ACTOR } from '../core/roles.js';
@@ -30,7 +34,7 @@ import type {
 import { newId, type WorkflowEngine } from './workflow-engine.js';
 
 /** Who a card certificate names (production and same-chip renewal alike). */
-export function certificateHolder(
+function certificateHolder(
   person: Pick<PersonRecord, 'name' | 'email' | 'kind' | 'company'>,
 ): CardCertificateRequest['holder'] {
   return {
@@ -39,6 +43,29 @@ export function certificateHolder(
     // Employees log on with the card: their UPN is their directory e-mail.
     ...(person.email && person.kind === 'employee' ? { upn: person.email } : {}),
     ...(person.company ? { company: person.company } : {}),
+  };
+}
+
+/**
+ * What the CA is asked to certify for a key the card generated (production and same-chip
+ * renewal alike): the card, its holder, the encoder's request from the card, the validity.
+ */
+export function cardCertificateRequest(
+  card: Pick<CardRecord, 'cardNumber' | 'cardType'>,
+  person: Pick<PersonRecord, 'name' | 'email' | 'kind' | 'company'>,
+  fromCard: CertificateRequestFromCard,
+  validity: { notBefore: Date; notAfter: Date },
+): CardCertificateRequest {
+  return {
+    cardNumber: card.cardNumber,
+    cardType: card.cardType,
+    holder: certificateHolder(person),
+    algorithm: fromCard.algorithm,
+    publicKeySpkiDer: fromCard.publicKeySpkiDer,
+    signWithCardKey: fromCard.signWithCardKey,
+    ...(fromCard.chipSerial !== undefined ? { chipSerial: fromCard.chipSerial } : {}),
+    ...(fromCard.attest ? { attest: fromCard.attest } : {}),
+    ...validity,
   };
 }
 
@@ -363,18 +390,12 @@ export class ProductionService {
               digital: {
                 algorithm: this.deps.keyAlgorithm,
                 issueCertificate: async (req) => {
-                  const issued = await issuer.issue({
-                    cardNumber: card.cardNumber,
-                    cardType: card.cardType,
-                    holder: certificateHolder(person),
-                    algorithm: req.algorithm,
-                    publicKeySpkiDer: req.publicKeySpkiDer,
-                    signWithCardKey: req.signWithCardKey,
-                    ...(req.chipSerial !== undefined ? { chipSerial: req.chipSerial } : {}),
-                    ...(req.attest ? { attest: req.attest } : {}),
-                    notBefore: this.deps.clock.now(),
-                    notAfter,
-                  });
+                  const issued = await issuer.issue(
+                    cardCertificateRequest(card, person, req, {
+                      notBefore: this.deps.clock.now(),
+                      notAfter,
+                    }),
+                  );
                   certificateSerial = issued.serialHex;
                   attestation = issued.attestation ?? null;
                   return issued.certificateDer;
