@@ -324,6 +324,45 @@ describe('card lifecycle in the staff console', () => {
     }, 60_000);
   }
 
+  it('opens the card a search finds when a live refresh overtakes the search', async () => {
+    const first = await collected('PcmProcEmployeeCardWithoutApproval', 'employee');
+    const second = await collected('PcmProcEmployeeCardWithoutApproval', 'employee');
+    const page = await signedIn(SIZES[0]!, 'sam');
+    await openCard(page, first.cardNumber);
+    // The search's own request is held until a live event has started a reload of the same
+    // search; then the search's answer comes first (and is superseded), the reload's after it.
+    const isSearch = (url: URL) =>
+      url.pathname === '/api/cards' && url.searchParams.get('cardNumber') === second.cardNumber;
+    const gate = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const gates = [gate(), gate()];
+    let searches = 0;
+    await page.route(isSearch, async (route) => {
+      await gates[searches++]?.promise;
+      await route.continue();
+    });
+    await page.getByLabel(m['cards.number'], { exact: true }).fill(second.cardNumber);
+    await page.getByRole('button', { name: m['cards.find'], exact: true }).click();
+    await expect.poll(() => searches).toBe(1);
+    // A request made elsewhere: an event on the staff stream, which reloads the view.
+    const personId = await addPerson(t, crew.officer, 'employee');
+    await produceCard(t, crew.officer, personId, 'PcmProcEmployeeCardWithoutApproval');
+    await expect.poll(() => searches).toBe(2);
+    const searchAnswered = page.waitForResponse((r) => isSearch(new URL(r.url())));
+    gates[0]!.resolve();
+    await searchAnswered;
+    await page.waitForTimeout(300);
+    gates[1]!.resolve();
+    await page
+      .locator('kiosk-card-lifecycle')
+      .locator(`[data-field="lifecycle-status"][data-card-number="${second.cardNumber}"]`)
+      .waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
+
   // Last: it moves the clock years ahead, into the Digital ID card's renewal window.
   it('renews a Digital ID on its chip: put the card in the encoder, the holder types the PIN', async () => {
     const size = SIZES[0]!;

@@ -107,6 +107,11 @@ export class KioskCardsView extends LocalizedElement {
   @state() private error = '';
   @state() private target: HTMLInputElement | null = null;
   private readonly latest = new LatestOnly();
+  /**
+   * A search opens its card when it finds exactly one. Kept until a load for that search
+   * completes: a live refresh that starts meanwhile supersedes the search's own load.
+   */
+  private openSingleResult = false;
 
   constructor() {
     super();
@@ -150,6 +155,10 @@ export class KioskCardsView extends LocalizedElement {
       if (!found) return;
       this.cards = found.cards;
       this.holders = found.holders;
+      if (this.openSingleResult && searched !== null && searched === this.searched) {
+        this.openSingleResult = false;
+        if (found.cards.length === 1) this.select(found.cards[0] ?? null);
+      }
       // Another card may have been chosen while this load ran; keep that choice.
       if (found.selected && this.selected?.id === found.selected.id) this.selected = found.selected;
       this.error = '';
@@ -166,13 +175,14 @@ export class KioskCardsView extends LocalizedElement {
     const number = this.number.trim();
     this.searched = number || null;
     this.select(null);
+    this.openSingleResult = this.searched !== null;
     await this.load();
-    if (this.searched !== null && this.cards?.length === 1) this.select(this.cards[0] ?? null);
   }
 
   private showRecent(): void {
     this.number = '';
     this.searched = null;
+    this.openSingleResult = false;
     void this.load();
   }
 
