@@ -9,67 +9,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildTestApp,
-  TEST_PASSCODE,
-  type Staff,
-  type TestApp,
-} from '../support/build-test-app.js';
+import { buildTestApp, type Staff, type TestApp } from '../support/build-test-app.js';
 import { readServedCrl } from '../support/served-crl.js';
 import { itWithTools } from '../support/system-tools.js';
 import { TestClock } from '../support/test-clock.js';
 import {
-  addPerson,
+  collectedCard,
   crewFor,
+  crewSignedInAgain,
   getRequest,
   ok,
   post,
-  produceCard,
   type Crew,
 } from '../support/workflow-driver.js';
 
 const DAY_MS = 86_400_000;
 const opensslIt = itWithTools(['openssl']);
-
-async function collectedCard(
-  t: TestApp,
-  crew: Crew,
-  process: string,
-  kind: 'visitor' | 'employee' | 'contractor' = 'employee',
-  extra: Record<string, unknown> = {},
-): Promise<{ requestId: string; cardId: string; personId: string }> {
-  const personId = await addPerson(t, crew.officer, kind, extra);
-  const { id } = await produceCard(t, crew.officer, personId, process);
-  const before = await getRequest(t, crew.officer, id);
-  if (before.request.state === 'awaiting_approval')
-    await ok(post(t, crew.approver, `/api/requests/${id}/approve`));
-  await ok(post(t, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
-  await t.appliance.services.production.whenIdle();
-  await ok(post(t, crew.guard, `/api/requests/${id}/collect`));
-  const d = await getRequest(t, crew.officer, id);
-  expect(d.card.status).toBe('collected');
-  return { requestId: id, cardId: d.card.id, personId };
-}
-
-/** Sessions end after 30 idle minutes: a crew back after hours signs in again. */
-async function signInAgain(t: TestApp, crew: Crew): Promise<Crew> {
-  const fresh = async (s: Staff): Promise<Staff> => {
-    const res = await t.call({
-      method: 'POST',
-      url: '/api/session',
-      payload: { username: s.username, passcode: TEST_PASSCODE },
-    });
-    expect(res.statusCode).toBe(200);
-    const raw = res.headers['set-cookie'];
-    return { ...s, cookie: ((Array.isArray(raw) ? raw[0] : raw) ?? '').split(';')[0] as string };
-  };
-  return {
-    officer: await fresh(crew.officer),
-    approver: await fresh(crew.approver),
-    producer: await fresh(crew.producer),
-    guard: await fresh(crew.guard),
-  };
-}
 
 async function lifecycle(t: TestApp, staff: Staff, cardId: string): Promise<any> {
   return ok(t.call({ method: 'GET', url: `/api/cards/${cardId}/lifecycle`, cookie: staff.cookie }));
@@ -493,7 +448,7 @@ describe('a forgotten-badge day', () => {
 
         // Evening: the temporary card comes back; the own card is resumed.
         clock.advance(9 * 3_600_000);
-        crew = await signInAgain(t, crew);
+        crew = await crewSignedInAgain(t, crew);
         const returned = await ok(post(t, crew.guard, `/api/cards/${temp.id}/return`, {}));
         expect(returned.card.status).toBe('returned');
         const own = await lifecycle(t, crew.guard, cardId);
@@ -511,7 +466,7 @@ describe('a forgotten-badge day', () => {
         // Next day, forgotten again: this time nobody returns the temporary card; it expires
         // after midnight and the own card is resumed by the scheduler, without anyone acting.
         clock.advance(DAY_MS);
-        crew = await signInAgain(t, crew);
+        crew = await crewSignedInAgain(t, crew);
         const again = await ok(post(t, crew.guard, `/api/cards/${cardId}/forgotten-badge`, {}));
         await ok(
           post(t, crew.producer, `/api/requests/${again.newRequestId}/production`, {
@@ -522,7 +477,7 @@ describe('a forgotten-badge day', () => {
         await ok(post(t, crew.guard, `/api/requests/${again.newRequestId}/collect`));
         const temp2 = (await getRequest(t, crew.officer, again.newRequestId)).card;
         clock.advance(DAY_MS);
-        crew = await signInAgain(t, crew);
+        crew = await crewSignedInAgain(t, crew);
         // Other jobs (visits, retention) may be due too; this is about the card-expiry one.
         const reports = (await t.appliance.scheduler.runDue()).filter(
           (r) => r.name === 'card-expiry',

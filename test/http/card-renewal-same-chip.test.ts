@@ -12,23 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import type { PivEncoder } from '../../drivers/encoder/piv-encoder.js';
-import {
-  buildTestApp,
-  TEST_PASSCODE,
-  type Staff,
-  type TestApp,
-} from '../support/build-test-app.js';
+import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { FakePivEncoder } from '../support/fake-devices.js';
 import { readServedCrl } from '../support/served-crl.js';
 import { itWithTools } from '../support/system-tools.js';
 import { TestClock } from '../support/test-clock.js';
 import {
-  addPerson,
+  collectedCard,
   crewFor,
-  getRequest,
-  ok,
+  crewSignedInAgain,
   post,
-  produceCard,
   type Crew,
 } from '../support/workflow-driver.js';
 
@@ -37,38 +30,13 @@ const opensslIt = itWithTools(['openssl']);
 const SAME_CHIP = { lifecycle: { renewal: { employee: 'same-chip' as const } } } as const;
 
 async function digitalCard(t: TestApp, crew: Crew): Promise<{ cardId: string; pin: string }> {
-  const personId = await addPerson(t, crew.officer, 'employee');
-  const { id } = await produceCard(t, crew.officer, personId, 'PcmProcEmployeeCardWithoutApproval');
-  await ok(post(t, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
-  await t.appliance.services.production.whenIdle();
-  await ok(post(t, crew.guard, `/api/requests/${id}/collect`));
-  const d = await getRequest(t, crew.officer, id);
+  const { cardId } = await collectedCard(t, crew, 'PcmProcEmployeeCardWithoutApproval');
   const encoder = t.encoder as FakePivEncoder;
-  return { cardId: d.card.id, pin: encoder.chips.at(-1)!.pin };
+  return { cardId, pin: encoder.chips.at(-1)!.pin };
 }
 
 async function card(t: TestApp, cardId: string) {
   return (await t.store.read((tx) => tx.cards.get(cardId)))!;
-}
-
-/** Sessions end after 30 idle minutes: staff back years later sign in again. */
-async function signInAgain(t: TestApp, crew: Crew): Promise<Crew> {
-  const fresh = async (s: Staff): Promise<Staff> => {
-    const res = await t.call({
-      method: 'POST',
-      url: '/api/session',
-      payload: { username: s.username, passcode: TEST_PASSCODE },
-    });
-    expect(res.statusCode).toBe(200);
-    const raw = res.headers['set-cookie'];
-    return { ...s, cookie: ((Array.isArray(raw) ? raw[0] : raw) ?? '').split(';')[0] as string };
-  };
-  return {
-    officer: await fresh(crew.officer),
-    approver: await fresh(crew.approver),
-    producer: await fresh(crew.producer),
-    guard: await fresh(crew.guard),
-  };
 }
 
 /** Into the renewal window: the card's last days. */
@@ -88,7 +56,7 @@ describe('same-chip renewal of a Digital ID', () => {
       const { cardId, pin } = await digitalCard(t, crew);
       const before = await card(t, cardId);
       intoWindow(clock, before.validUntil);
-      crew = await signInAgain(t, crew);
+      crew = await crewSignedInAgain(t, crew);
       const renewPath = `/api/cards/${cardId}/renew`;
 
       // Refusals change nothing: no PIN, a wrong PIN, a role that may not renew.
@@ -194,7 +162,7 @@ describe('same-chip renewal of a Digital ID', () => {
         const before = await card(t, first.cardId);
         const secondBefore = await card(t, second.cardId);
         intoWindow(clock, before.validUntil);
-        crew = await signInAgain(t, crew);
+        crew = await crewSignedInAgain(t, crew);
         void post(t, crew.officer, `/api/cards/${first.cardId}/renew`, { pin });
         await issuedReached;
         const [row] = await t.store.read((tx) => tx.cardLifecycle.renewals());

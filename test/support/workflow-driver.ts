@@ -3,7 +3,7 @@
  * each helper asserts the status it expects and returns the parsed body.
  */
 import { expect } from 'vitest';
-import type { Staff, TestApp } from './build-test-app.js';
+import { TEST_PASSCODE, type Staff, type TestApp } from './build-test-app.js';
 
 export interface Crew {
   officer: Staff;
@@ -95,3 +95,49 @@ export const post = (
     ...(payload !== undefined ? { payload: payload as object } : {}),
     ...(headers ? { headers } : {}),
   });
+
+/**
+ * A card made and handed over: the request (approved first when its process asks), produced
+ * singly, collected by the guard. The PIN is the one collection shows the holder.
+ */
+export async function collectedCard(
+  t: TestApp,
+  crew: Crew,
+  processName: string,
+  kind: 'visitor' | 'employee' | 'contractor' = 'employee',
+  extra: Record<string, unknown> = {},
+): Promise<{ requestId: string; cardId: string; personId: string; pin: string | undefined }> {
+  const personId = await addPerson(t, crew.officer, kind, extra);
+  const { id } = await produceCard(t, crew.officer, personId, processName);
+  const before = await getRequest(t, crew.officer, id);
+  if (before.request.state === 'awaiting_approval')
+    await ok(post(t, crew.approver, `/api/requests/${id}/approve`));
+  await ok(post(t, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
+  await t.appliance.services.production.whenIdle();
+  const collected = await ok<{ pin?: string }>(post(t, crew.guard, `/api/requests/${id}/collect`));
+  const d = await getRequest(t, crew.officer, id);
+  expect(d.card.status).toBe('collected');
+  return { requestId: id, cardId: d.card.id, personId, pin: collected.pin };
+}
+
+/** A new session for a staff member (sessions end after 30 idle minutes). */
+export async function signedInAgain(t: TestApp, staff: Staff): Promise<Staff> {
+  const res = await t.call({
+    method: 'POST',
+    url: '/api/session',
+    payload: { username: staff.username, passcode: TEST_PASSCODE },
+  });
+  expect(res.statusCode).toBe(200);
+  const raw = res.headers['set-cookie'];
+  return { ...staff, cookie: ((Array.isArray(raw) ? raw[0] : raw) ?? '').split(';')[0] as string };
+}
+
+/** The whole crew back after hours (or years, on a test clock): each signs in again. */
+export async function crewSignedInAgain(t: TestApp, crew: Crew): Promise<Crew> {
+  return {
+    officer: await signedInAgain(t, crew.officer),
+    approver: await signedInAgain(t, crew.approver),
+    producer: await signedInAgain(t, crew.producer),
+    guard: await signedInAgain(t, crew.guard),
+  };
+}

@@ -14,7 +14,7 @@ import { VpcdClient } from '../../../drivers/encoder/vpcd-client.js';
 import { createSimulatedCardPrinter } from '../../../drivers/printer/index.js';
 import { buildTestApp, type TestApp } from '../../support/build-test-app.js';
 import { VPCD_PORTS, ensurePcscd, requireTools, runTool, stopPcscd } from '../../support/pcscd.js';
-import { addPerson, crewFor, ok, post, produceCard } from '../../support/workflow-driver.js';
+import { collectedCard, crewFor, ok, post } from '../../support/workflow-driver.js';
 
 const READER = 'Virtual PCD 00 01';
 const CARD_EVENT_TIMEOUT_MS = 8_000;
@@ -49,20 +49,9 @@ describe.skipIf(Boolean(unavailable))('PIN unblock and change on the real PC/SC 
 
   it('unblocks a blocked PIN with the kept PUK and changes it; yubico-piv-tool agrees', async () => {
     const crew = await crewFor(t);
-    const personId = await addPerson(t, crew.officer, 'employee');
-    const { id } = await produceCard(
-      t,
-      crew.officer,
-      personId,
-      'PcmProcEmployeeCardWithoutApproval',
-    );
-    await ok(post(t, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
-    await t.appliance.services.production.whenIdle();
-    const collected = await ok(post(t, crew.guard, `/api/requests/${id}/collect`));
+    const collected = await collectedCard(t, crew, 'PcmProcEmployeeCardWithoutApproval');
     const pin = collected.pin as string;
-    const cardId = (
-      await ok(t.call({ method: 'GET', url: `/api/requests/${id}`, cookie: crew.officer.cookie }))
-    ).card.id as string;
+    const cardId = collected.cardId;
     expect((await yk('-a', 'verify-pin', '-P', pin)).status).toBe(0);
 
     // The holder types wrong PINs until the card blocks it (3 tries by default).

@@ -16,12 +16,7 @@ import { decodeChuid } from '../../../drivers/encoder/piv-objects.js';
 import { SimulatedPivCard } from '../../../drivers/encoder/simulated-piv-card.js';
 import { VpcdClient } from '../../../drivers/encoder/vpcd-client.js';
 import { createSimulatedCardPrinter } from '../../../drivers/printer/index.js';
-import {
-  buildTestApp,
-  TEST_PASSCODE,
-  type Staff,
-  type TestApp,
-} from '../../support/build-test-app.js';
+import { buildTestApp, type TestApp } from '../../support/build-test-app.js';
 import { VPCD_PORTS, ensurePcscd, requireTools, runTool, stopPcscd } from '../../support/pcscd.js';
 import {
   opensslSecurityObject,
@@ -30,7 +25,7 @@ import {
 } from '../../support/piv-object-checks.js';
 import { readServedCrl } from '../../support/served-crl.js';
 import { TestClock } from '../../support/test-clock.js';
-import { addPerson, crewFor, ok, post, produceCard } from '../../support/workflow-driver.js';
+import { collectedCard, crewFor, post, signedInAgain } from '../../support/workflow-driver.js';
 
 const READER = 'Virtual PCD 00 01';
 const CARD_EVENT_TIMEOUT_MS = 8_000;
@@ -38,17 +33,6 @@ const DAY_MS = 86_400_000;
 const unavailable = requireTools(['pcscd', 'vpcd', 'yubico-piv-tool', 'openssl']);
 
 const yk = (...args: string[]) => runTool('yubico-piv-tool', ['-r', READER, ...args]);
-
-async function signIn(t: TestApp, s: Staff): Promise<Staff> {
-  const res = await t.call({
-    method: 'POST',
-    url: '/api/session',
-    payload: { username: s.username, passcode: TEST_PASSCODE },
-  });
-  expect(res.statusCode).toBe(200);
-  const raw = res.headers['set-cookie'];
-  return { ...s, cookie: ((Array.isArray(raw) ? raw[0] : raw) ?? '').split(';')[0] as string };
-}
 
 describe.skipIf(Boolean(unavailable))('same-chip renewal on the real PC/SC path', () => {
   let started = false;
@@ -83,20 +67,9 @@ describe.skipIf(Boolean(unavailable))('same-chip renewal on the real PC/SC path'
 
   it('puts a new key and certificate on the chip; the tools agree', async () => {
     const crew = await crewFor(t);
-    const personId = await addPerson(t, crew.officer, 'employee');
-    const { id } = await produceCard(
-      t,
-      crew.officer,
-      personId,
-      'PcmProcEmployeeCardWithoutApproval',
-    );
-    await ok(post(t, crew.producer, `/api/requests/${id}/production`, { mode: 'single' }));
-    await t.appliance.services.production.whenIdle();
-    const collected = await ok(post(t, crew.guard, `/api/requests/${id}/collect`));
+    const collected = await collectedCard(t, crew, 'PcmProcEmployeeCardWithoutApproval');
     const pin = collected.pin as string;
-    const cardId = (
-      await ok(t.call({ method: 'GET', url: `/api/requests/${id}`, cookie: crew.officer.cookie }))
-    ).card.id as string;
+    const cardId = collected.cardId;
     const before = (await t.store.read((tx) => tx.cards.get(cardId)))!;
     const oldRead = await yk('-a', 'read-certificate', '-s', '9a');
     expect(oldRead.status, oldRead.stderr).toBe(0);
@@ -108,7 +81,7 @@ describe.skipIf(Boolean(unavailable))('same-chip renewal on the real PC/SC path'
         10 * DAY_MS -
         clock.now().getTime(),
     );
-    const officer = await signIn(t, crew.officer);
+    const officer = await signedInAgain(t, crew.officer);
 
     // Another card object's GUID: the encoder refuses before touching the card.
     await expect(
