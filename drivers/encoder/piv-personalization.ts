@@ -259,8 +259,8 @@ export async function personalizePivCard(
   });
 
   const chipSerial = await run('read-serial', async () => {
-    const reply = await channel.send(getSerial());
-    if (reply.sw === SW.OK && reply.data.length === 4) return String(parseSerial(reply.data));
+    const serial = await readChipSerial(channel);
+    if (serial !== undefined) return serial;
     const fallback = await options.fallbackChipId?.();
     if (fallback) return fallback;
     throw new DeviceError('CARD_NOT_SUPPORTED', 'card reports neither a serial number nor a UID');
@@ -539,6 +539,17 @@ export async function personalizePivCard(
   if (capabilities.version !== undefined) result.cardVersion = capabilities.version;
   if (certificateDer) result.certificateDer = certificateDer;
   return result;
+}
+
+/**
+ * The chip's serial number (Yubico's GET SERIAL, decimal), which an attestation statement may
+ * name; undefined on a card without the instruction (6D00) or with an odd answer.
+ */
+export async function readChipSerial(channel: ApduChannel): Promise<string | undefined> {
+  const reply = await channel.send(getSerial());
+  return reply.sw === SW.OK && reply.data.length === 4
+    ? String(parseSerial(reply.data))
+    : undefined;
 }
 
 /**

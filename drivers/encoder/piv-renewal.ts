@@ -26,9 +26,7 @@ import { CardStatusError, SW, bytesEqual } from './apdu-codec.js';
 import {
   generateKeyPair,
   getData,
-  getSerial,
   parseGetDataReply,
-  parseSerial,
   parseSignatureReply,
   publicKeyToSpki,
   putData,
@@ -58,6 +56,7 @@ import type {
 } from './piv-encoder.js';
 import {
   authenticateManagementKey,
+  readChipSerial,
   readPivAuthenticationAttestation,
 } from './piv-personalization.js';
 import { selectAndCheckGuid, secretError } from './piv-pin-operations.js';
@@ -117,11 +116,7 @@ export async function renewDigitalIdOnCard(
   await selectAndCheckGuid(channel, request.expectedGuid);
   // The chip's serial, as production reads it: a card that attests its serial (YubiKey 5) has
   // its statement checked against it. A card without GET SERIAL (6D00) has none to check.
-  const serialReply = await channel.send(getSerial());
-  const chipSerial =
-    serialReply.sw === SW.OK && serialReply.data.length === 4
-      ? String(parseSerial(serialReply.data))
-      : undefined;
+  const chipSerial = await readChipSerial(channel);
   if (!(await authenticateManagementKey(channel, request.managementKey)))
     throw new DeviceError(
       'CARD_ERROR',
@@ -173,12 +168,15 @@ export async function renewDigitalIdOnCard(
   const container = encodeCertificateContainer(issued);
   try {
     await channel.call(putData(OBJECT_TAG.CERT_PIV_AUTHENTICATION, container), 'PUT DATA 9A');
-    let chuid = parseGetDataReply(await channel.call(getData(OBJECT_TAG.CHUID), 'GET CHUID'));
+    const readChuid = async () =>
+      parseGetDataReply(await channel.call(getData(OBJECT_TAG.CHUID), 'GET CHUID'));
+    let chuid: Uint8Array | undefined;
     if (request.expiryDate !== undefined) {
-      chuid = await chuidWithExpiry(chuid, request.expiryDate, request.contentSigner);
+      chuid = await chuidWithExpiry(await readChuid(), request.expiryDate, request.contentSigner);
       await channel.call(putData(OBJECT_TAG.CHUID, chuid), 'PUT DATA CHUID');
     }
     if (request.contentSigner) {
+      chuid ??= await readChuid();
       // The Security Object hashes the CHUID (data group 1) and the 9A container (data group
       // 3): the old one no longer matches, so it is signed again over what the card now holds.
       const ccc = parseGetDataReply(

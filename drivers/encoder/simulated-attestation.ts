@@ -18,7 +18,6 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Asn1Schema from '@peculiar/asn1-schema';
-import type { Extension, RelativeDistinguishedName as Rdn } from '@peculiar/asn1-x509';
 import type * as Asn1X509 from '@peculiar/asn1-x509';
 
 /**
@@ -71,7 +70,7 @@ export function nameDer(commonName: string, organization?: string): Uint8Array {
   const { AsnConvert } = asn1Library().schema;
   const { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } =
     asn1Library().x509;
-  const rdn = (type: string, value: string): Rdn =>
+  const rdn = (type: string, value: string): Asn1X509.RelativeDistinguishedName =>
     new RelativeDistinguishedName([
       new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) }),
     ]);
@@ -87,7 +86,7 @@ export interface CertificateFields {
   spkiDer: Uint8Array;
   notBefore: Date;
   notAfter: Date;
-  extensions: Extension[];
+  extensions: Asn1X509.Extension[];
   signingKey: KeyObject;
 }
 
@@ -127,7 +126,7 @@ export function buildEcdsaCertificate(fields: CertificateFields): Uint8Array {
   return new Uint8Array(AsnConvert.serialize(certificate));
 }
 
-function caExtensions(pathLength?: number): Extension[] {
+function caExtensions(pathLength?: number): Asn1X509.Extension[] {
   const { AsnConvert, OctetString } = asn1Library().schema;
   const {
     BasicConstraints,
