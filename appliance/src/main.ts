@@ -277,14 +277,11 @@ async function main(): Promise<void> {
   // calls are answered first: a catch-up after downtime (or the time-zone database, loaded for
   // the first daily job) would otherwise hold them up on a Pi's slow core.
   const housekeeping = setTimeout(() => {
-    appliance.scheduler.start().catch((err: unknown) => {
-      // A job that cannot be scheduled (an unknown time zone) is a configuration error: stop,
-      // as a failed start does, so that systemd and the journal show it.
-      process.stderr.write(
-        `cardkiosk failed to start its scheduled jobs: ${err instanceof Error ? err.message : String(err)}\n`,
-      );
-      process.exit(1);
-    });
+    // A job that cannot be scheduled (an unknown time zone) is a configuration error: stop, as
+    // a failed start does, so that systemd and the journal show it.
+    appliance.scheduler
+      .start()
+      .catch((err: unknown) => exitAfterFailedStart('its scheduled jobs', err));
     // Host notifications waiting from before the restart go out now, then as they fall due.
     appliance.services.visiting.notifications.start();
   }, HOUSEKEEPING_DELAY_MS);
@@ -313,9 +310,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((err: unknown) => {
+/** Says on stderr what did not start (the journal under systemd) and exits with 1. */
+function exitAfterFailedStart(what: string | null, err: unknown): never {
   process.stderr.write(
-    `cardkiosk failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+    `cardkiosk failed to start${what ? ` ${what}` : ''}: ${err instanceof Error ? err.message : String(err)}\n`,
   );
   process.exit(1);
-});
+}
+
+main().catch((err: unknown) => exitAfterFailedStart(null, err));
